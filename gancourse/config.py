@@ -1,0 +1,99 @@
+"""Where the course runs: device, seeds, quick mode and the data folder.
+
+Every notebook starts from these five functions, so that the same cell works on a
+Colab GPU, a Mac, and the 2-core CPU that runs the tests.
+"""
+
+import os
+import random
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def device() -> torch.device:
+    """The best device available: CUDA, then Apple's MPS, then the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Seed Python, NumPy and torch (all devices) so a run can be repeated."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def is_quick() -> bool:
+    """True when GANCOURSE_QUICK=1: small data and few epochs, same code path."""
+    return os.environ.get("GANCOURSE_QUICK", "") == "1"
+
+
+def is_offline() -> bool:
+    """True when GANCOURSE_OFFLINE=1: never try a download, use the offline stand-ins."""
+    return os.environ.get("GANCOURSE_OFFLINE", "") == "1"
+
+
+def quick(full, quick):
+    """`full` in a real run, `quick` when GANCOURSE_QUICK=1 (the tests set it).
+
+    Notebooks write every size that matters as `quick(full, quick)`, so the lecture's
+    real configuration and the test configuration stand side by side in one line.
+    """
+    return quick if is_quick() else full
+
+
+def data_dir() -> Path:
+    """The folder datasets are read from and downloaded to.
+
+    GANCOURSE_DATA_DIR when set (it must exist: a mistyped path should not quietly
+    download a second copy elsewhere); otherwise `data/` at the top of a source checkout,
+    or `./data` where the package was installed from an index (Colab: /content/data).
+    """
+    configured = os.environ.get("GANCOURSE_DATA_DIR")
+    if configured:
+        path = Path(configured).expanduser()
+        if not path.is_dir():
+            raise FileNotFoundError(
+                f"GANCOURSE_DATA_DIR={configured} is not a folder. Fix: create it (downloads land there), "
+                "point it at the folder that holds the datasets, or unset it to use data/."
+            )
+        return path.resolve()
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "solutions").is_dir():
+        path = checkout / "data"
+    else:
+        path = Path.cwd() / "data"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+_quick_checkpoints = None
+
+
+def checkpoint_path(name: str) -> Path:
+    """Where a notebook keeps the checkpoint `name` (fit() resumes from it).
+
+    `<data dir>/checkpoints/` normally; in quick mode a fresh temporary folder per session,
+    so that a quick run never resumes from an earlier run's weights.
+    """
+    global _quick_checkpoints
+    if is_quick():
+        if _quick_checkpoints is None:
+            _quick_checkpoints = Path(tempfile.mkdtemp(prefix="gancourse-quick-"))
+        return _quick_checkpoints / name
+    return data_dir() / "checkpoints" / name
+
+
+def in_colab() -> bool:
+    """True inside Google Colab."""
+    try:
+        import google.colab  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,51 @@
+"""Downloads that never leave a half-written file behind.
+
+A file is written to `<name>.part`, checked against its MD5, and only then renamed into
+place, so an interrupted download can never pass for a complete one.
+"""
+
+import hashlib
+import os
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+# Long enough for a slow mirror, short enough that a dead one does not freeze a notebook.
+TIMEOUT_SECONDS = 30
+
+
+class DownloadError(RuntimeError):
+    """Every mirror failed; the message lists each attempt."""
+
+
+def md5sum(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fetch(urls, destination: Path, md5: str) -> Path:
+    """Download the first of `urls` that answers into `destination`, verified by `md5`."""
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + ".part")
+    failures = []
+    for url in urls:
+        try:
+            request = urllib.request.Request(url, headers={"User-Agent": "gancourse"})
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response, open(partial, "wb") as out:
+                for chunk in iter(lambda: response.read(1 << 16), b""):
+                    out.write(chunk)
+        except (urllib.error.URLError, OSError) as error:
+            failures.append(f"{url}: {getattr(error, 'reason', error)}")
+            continue
+        actual = md5sum(partial)
+        if actual != md5:
+            failures.append(f"{url}: checksum {actual}, expected {md5} (incomplete or changed file)")
+            continue
+        os.replace(partial, destination)
+        return destination
+    partial.unlink(missing_ok=True)
+    raise DownloadError("could not download " + destination.name + ":\n  " + "\n  ".join(failures))

@@ -1,0 +1,180 @@
+"""fit(): the training loop every notebook shares.
+
+The notebook writes the idea of the lecture, a `step(batch) -> {loss name: value}`;
+fit() does the plumbing around it: progress bar, loss history, per-epoch callbacks,
+atomic checkpoints, resume, Ctrl-C, and a stop on NaN.
+"""
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+
+@dataclass
+class History:
+    """Every loss at every step, and its mean over each completed epoch."""
+
+    steps: dict = field(default_factory=dict)
+    epochs: dict = field(default_factory=dict)
+    epochs_done: int = 0
+
+    def record_step(self, losses: dict) -> None:
+        for name, value in losses.items():
+            self.steps.setdefault(name, []).append(value)
+
+    def close_epoch(self, first_step: int) -> None:
+        for name, values in self.steps.items():
+            epoch_values = values[first_step:]
+            self.epochs.setdefault(name, []).append(sum(epoch_values) / max(len(epoch_values), 1))
+        self.epochs_done += 1
+
+    @property
+    def n_steps(self) -> int:
+        return max((len(v) for v in self.steps.values()), default=0)
+
+    def __repr__(self) -> str:
+        return f"History({self.epochs_done} epochs, {self.n_steps} steps, losses: {', '.join(self.steps) or 'none'})"
+
+    def as_dict(self) -> dict:
+        return {"steps": self.steps, "epochs": self.epochs, "epochs_done": self.epochs_done}
+
+
+def _rng_state() -> dict:
+    state = {"cpu": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["cpu"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save_checkpoint(path: Path, payload: dict) -> None:
+    """Write to a temporary name, then rename: a crash mid-write never leaves a broken checkpoint."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    torch.save(payload, temporary)
+    os.replace(temporary, path)
+
+
+def load_checkpoint(path: Path) -> dict:
+    """Load with weights_only=True: a checkpoint from elsewhere cannot run code on load."""
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def _as_float(name: str, value, epoch: int, step: int) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise FloatingPointError(
+            f"loss '{name}' became {value} at epoch {epoch}, step {step}. The run stopped here; the last "
+            "checkpoint (if any) holds the epoch before. Fix: lower the learning rate, check the inputs' "
+            "range, or compute the loss from logits."
+        )
+    return value
+
+
+def fit(step, data, epochs: int, *, state: dict | None = None, checkpoint=None, callbacks=(), progress=True):
+    """Train for `epochs` epochs by calling `step(batch)` on every batch of `data`.
+
+    step:       a function of one batch returning a dict of losses (floats or 0-d tensors).
+    state:      the objects to checkpoint, e.g. {"model": model, "optimizer": optimizer};
+                anything with state_dict() / load_state_dict().
+    checkpoint: a file path. Written atomically after every epoch and on Ctrl-C; when it
+                exists, training resumes from it (weights, optimiser, history, random state,
+                and position inside the epoch), so an interrupted run picks up where it was.
+    callbacks:  functions `callback(epoch, history)` run after each epoch (sample grids, ...).
+
+    Returns the History. Ctrl-C ends training early, saves, and returns the history so far.
+    """
+    if checkpoint is not None and not state:
+        raise ValueError("fit(checkpoint=...) needs state={'model': model, 'optimizer': optimizer, ...} to save.")
+    state = state or {}
+    history = History()
+    start_epoch, skip_batches, resume_rng, epoch_rng = 0, 0, None, None
+
+    if checkpoint is not None and Path(checkpoint).exists():
+        saved = load_checkpoint(checkpoint)
+        missing = set(saved["state"]) ^ set(state)
+        if missing:
+            raise ValueError(
+                f"checkpoint {checkpoint} holds {sorted(saved['state'])} but state has {sorted(state)}. "
+                "Fix: pass the same state names, or delete the checkpoint to start afresh."
+            )
+        for name, obj in state.items():
+            obj.load_state_dict(saved["state"][name])
+        history = History(**saved["history"])
+        start_epoch, skip_batches = history.epochs_done, saved["batches_done"]
+        # Mid-epoch, the random state after the done batches is restored once they are skipped.
+        epoch_rng, resume_rng = saved["epoch_rng"], (saved["rng"] if skip_batches else None)
+        where = f"epoch {start_epoch + 1}, batch {skip_batches}" if skip_batches else f"epoch {start_epoch + 1}"
+        if start_epoch < epochs:
+            print(f"Resuming from {checkpoint}: {start_epoch} of {epochs} epochs done, continuing at {where}.")
+
+    def snapshot(batches_done: int, epoch_start_rng) -> dict:
+        return {
+            "state": {name: obj.state_dict() for name, obj in state.items()},
+            "history": history.as_dict(),
+            "batches_done": batches_done,
+            "epoch_rng": epoch_start_rng,  # the random state the (current or next) epoch starts from
+            "rng": _rng_state(),
+        }
+
+    for epoch in range(start_epoch, epochs):
+        # The shuffle order is drawn from the global RNG when the iterator is made; saving the
+        # state here lets a resumed run replay the same order and skip what was done.
+        if epoch_rng is not None:
+            _set_rng_state(epoch_rng)
+        epoch_rng = _rng_state()
+        first_step = history.n_steps - skip_batches
+        batches = iter(data)
+        for _ in range(skip_batches):
+            next(batches)
+        if resume_rng is not None:
+            _set_rng_state(resume_rng)
+        batches_done, resume_rng = skip_batches, None
+        total = len(data) if hasattr(data, "__len__") else None
+        bar = tqdm(batches, total=total, initial=skip_batches, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress)
+        try:
+            for batch in bar:
+                losses = step(batch)
+                history.record_step(
+                    {name: _as_float(name, value, epoch + 1, batches_done + 1) for name, value in losses.items()}
+                )
+                batches_done += 1
+                bar.set_postfix(
+                    {name: f"{sum(v[first_step:]) / (len(v) - first_step):.4g}" for name, v in history.steps.items()},
+                    refresh=False,
+                )
+        except KeyboardInterrupt:
+            bar.close()
+            if checkpoint is not None:
+                save_checkpoint(checkpoint, snapshot(batches_done, epoch_rng))
+                print(f"Interrupted at epoch {epoch + 1}, batch {batches_done}; saved {checkpoint}. "
+                      "Run the same fit() again to resume.")
+            else:
+                print(f"Interrupted at epoch {epoch + 1}, batch {batches_done}; returning the history so far.")
+            return history
+        bar.close()
+        skip_batches, epoch_rng = 0, None
+        history.close_epoch(first_step)
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, snapshot(0, _rng_state()))
+        # Callbacks may sample noise; they must not change the random stream training sees,
+        # or a resumed run (which skips them for past epochs) would diverge from an unbroken one.
+        training_rng = _rng_state()
+        try:
+            for callback in callbacks:
+                callback(epoch + 1, history)
+        except KeyboardInterrupt:
+            print(f"Interrupted after epoch {epoch + 1}; the checkpoint holds it. Run fit() again to resume.")
+            return history
+        _set_rng_state(training_rng)
+    return history
