@@ -71,7 +71,7 @@ def load_checkpoint(path: Path) -> dict:
 
 
 def _as_float(name: str, value, epoch: int, step: int) -> float:
-    value = float(value)
+    value = value.detach().item() if isinstance(value, torch.Tensor) else float(value)
     if not math.isfinite(value):
         raise FloatingPointError(
             f"loss '{name}' became {value} at epoch {epoch}, step {step}. The run stopped here; the last "

@@ -97,6 +97,9 @@ def student_version(solution, name: str):
     refresh_generated_cells(nb, "notebooks", name)
     if not any(is_exercise(cell) for cell in nb.cells):
         raise BuildError(f"solutions/{name} has no exercise ({BEGIN} ... {END})")
+    # Only what every kernel shares: the executing machine's Python version does not belong here.
+    nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                   "language_info": {"name": "python"}}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
             cell.source = strip_solutions(cell.source, f"solutions/{name} cell {index}")

@@ -18,7 +18,7 @@ def _root(path: str) -> Path:
 
 def nbval_command(paths, sanitize: Path = SANITIZE) -> list:
     """pytest arguments that run nbval in strict mode on notebooks, in this Python environment."""
-    return [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "--sanitize-with", str(sanitize),
+    return [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(sanitize),
             "-p", "no:cacheprovider", *map(str, paths)]
 
 

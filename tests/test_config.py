@@ -1,0 +1,47 @@
+"""Device, seeds, quick mode and the data folder."""
+
+import pytest
+import torch
+
+from gancourse import config
+
+
+def test_quick_switches_on_the_environment(monkeypatch):
+    monkeypatch.setenv("GANCOURSE_QUICK", "1")
+    assert config.quick(60_000, 1024) == 1024
+    monkeypatch.setenv("GANCOURSE_QUICK", "0")
+    assert config.quick(60_000, 1024) == 60_000
+
+
+def test_device_is_the_cpu_on_a_machine_without_accelerators():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert config.device().type in ("cpu", "mps")
+
+
+def test_seed_everything_repeats_a_run():
+    config.seed_everything(3)
+    first = torch.randn(5)
+    config.seed_everything(3)
+    assert torch.equal(first, torch.randn(5))
+
+
+def test_data_dir_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANCOURSE_DATA_DIR", str(tmp_path))
+    assert config.data_dir() == tmp_path.resolve()
+
+
+def test_a_missing_data_dir_is_an_error_that_names_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANCOURSE_DATA_DIR", str(tmp_path / "typo"))
+    with pytest.raises(FileNotFoundError, match="GANCOURSE_DATA_DIR.*Fix: create it"):
+        config.data_dir()
+
+
+def test_quick_checkpoints_never_land_in_the_data_folder(monkeypatch):
+    monkeypatch.setenv("GANCOURSE_QUICK", "1")
+    path = config.checkpoint_path("x.pt")
+    assert "gancourse-quick-" in str(path) and path.parent.is_dir()
+
+
+def test_not_in_colab_here():
+    assert config.in_colab() is False

@@ -1,0 +1,77 @@
+"""Plots: the pixels and points they draw, not only that they run."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from gancourse import plot  # noqa: E402
+from gancourse.train import History  # noqa: E402
+
+
+def test_grid_maps_tanh_images_to_the_unit_range():
+    images = torch.stack([torch.full((1, 4, 4), -1.0), torch.full((1, 4, 4), 1.0)])
+    grid = plot.grid_image(images, nrow=2)
+    assert grid.shape == (2 + 4 + 2, 2 + 4 + 2 + 4 + 2, 3)
+    assert grid[2, 2, 0] == 0.0 and grid[2, 8, 0] == 1.0
+
+
+def test_grid_keeps_unit_images_as_they_are():
+    images = torch.full((1, 1, 3, 3), 0.25)
+    assert plot.grid_image(images)[1, 1, 0] == pytest.approx(0.25)  # one image: no padding
+
+
+def test_loss_curves_draw_one_line_per_loss():
+    history = History()
+    for i in range(50):
+        history.record_step({"d_loss": 1.0 / (i + 1), "g_loss": 0.5})
+    fig, ax = plt.subplots()
+    plot.loss_curves(history, smooth=10, ax=ax)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["d_loss", "g_loss"] and len(ax.get_lines()[0].get_xdata()) == 41
+    plt.close(fig)
+
+
+def test_latent_scatter_needs_two_or_three_dimensions():
+    with pytest.raises(ValueError, match="plot.tsne"):
+        plot.latent_scatter(torch.randn(10, 5), np.zeros(10))
+
+
+def test_latent_scatter_3d_places_every_point():
+    fig = plt.figure()
+    ax = fig.add_subplot(projection="3d")
+    plot.latent_scatter(torch.randn(30, 3), np.arange(30) % 10, ax=ax)
+    assert ax.collections[0].get_offsets().shape[0] == 30
+    plt.close(fig)
+
+
+def test_manifold_decodes_a_grid_spaced_by_normal_quantiles():
+    seen = []
+
+    def decode(z):
+        seen.append(z)
+        return torch.zeros(len(z), 1, 28, 28)
+
+    fig, ax = plt.subplots()
+    plot.manifold(decode, n=5, ax=ax)
+    z = seen[0]
+    assert z.shape == (25, 2)
+    values = sorted(set(round(v, 5) for v in z[:, 0].tolist()))
+    assert values[0] == pytest.approx(-1.644854, abs=1e-4) and values[2] == pytest.approx(0.0, abs=1e-6)
+    assert z[0, 1] > z[-1, 1], "z2 grows upwards: the top row has the largest z2"
+    plt.close(fig)
+
+
+def test_tsne_returns_the_projection_it_draws():
+    torch.manual_seed(0)
+    codes = torch.cat([torch.randn(20, 16), torch.randn(20, 16) + 8])
+    fig, ax = plt.subplots()
+    embedded = plot.tsne(codes, np.repeat([0, 1], 20), ax=ax)
+    assert embedded.shape == (40, 2)
+    # two well separated blobs stay separated
+    a, b = embedded[:20].mean(0), embedded[20:].mean(0)
+    assert np.linalg.norm(a - b) > 3 * embedded[:20].std(0).mean()
+    plt.close(fig)
