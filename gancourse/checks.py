@@ -108,7 +108,7 @@ def check_autoencoder_step(train_step) -> None:
 
 
 def _close(a: torch.nn.Module, b: torch.nn.Module, tol: float = 1e-6) -> bool:
-    return all(torch.allclose(p, q, atol=tol, rtol=tol) for p, q in zip(a.parameters(), b.parameters()))
+    return all(torch.allclose(p, q, atol=tol, rtol=tol) for p, q in zip(a.parameters(), b.parameters(), strict=True))
 
 
 # Lecture 2 ----------------------------------------------------------------------------

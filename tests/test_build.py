@@ -57,7 +57,7 @@ def test_student_notebooks_hold_no_solution_and_no_output(solution_path):
     student = nbformat.read(ROOT / "notebooks" / solution_path.name, as_version=4)
     assert len(student.cells) == len(solution.cells)
     exercises = 0
-    for s_cell, n_cell in zip(solution.cells, student.cells):
+    for s_cell, n_cell in zip(solution.cells, student.cells, strict=True):
         if s_cell.cell_type != "code":
             assert n_cell.source == s_cell.source or build.BADGE_TAG in s_cell.metadata.get("tags", [])
             continue

@@ -30,7 +30,9 @@ def test_conv_autoencoder_layer_shapes_follow_the_lab_table():
     assert shapes[::2] == [[32, 10, 10], [32, 5, 5], [64, 3, 3], [32, 5, 5], [16, 15, 15], [1, 28, 28]]
 
 
-@pytest.mark.parametrize("model", [MLPAutoencoder(3), MLPAutoencoder(32), ConvAutoencoder(), VAE(20), VAE(2), ConvVAE(8)])
+@pytest.mark.parametrize(
+    "model", [MLPAutoencoder(3), MLPAutoencoder(32), ConvAutoencoder(), VAE(20), VAE(2), ConvVAE(8)]
+)
 def test_every_model_exposes_latent_dim_encode_and_decode(model):
     x = torch.rand(5, 1, 28, 28)
     codes = model.encode(x)

@@ -59,7 +59,7 @@ def test_manifold_decodes_a_grid_spaced_by_normal_quantiles():
     plot.manifold(decode, n=5, ax=ax)
     z = seen[0]
     assert z.shape == (25, 2)
-    values = sorted(set(round(v, 5) for v in z[:, 0].tolist()))
+    values = sorted({round(v, 5) for v in z[:, 0].tolist()})
     assert values[0] == pytest.approx(-1.644854, abs=1e-4) and values[2] == pytest.approx(0.0, abs=1e-6)
     assert z[0, 1] > z[-1, 1], "z2 grows upwards: the top row has the largest z2"
     plt.close(fig)

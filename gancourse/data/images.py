@@ -50,4 +50,5 @@ class ImageDataset(Dataset):
 
     def __repr__(self) -> str:
         n, c, h, w = self.data.shape
-        return f"{type(self).__name__}({n} images {c}x{h}x{w}, values in {list(self.value_range)}, source: {self.source})"
+        values = list(self.value_range)
+        return f"{type(self).__name__}({n} images {c}x{h}x{w}, values in {values}, source: {self.source})"
