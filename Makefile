@@ -8,6 +8,8 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.14.1 torchvision==0.29.1
 STAMP  := $(VENV)/.installed
 ARGS   ?=
+# Jupyter refuses to start as root unless told; containers and the course machines run as root.
+AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test build check bench lint clean
 
@@ -20,7 +22,7 @@ $(STAMP): pyproject.toml Makefile
 	touch $@
 
 lab: $(STAMP)  ## set up, then open JupyterLab on the student notebooks (ARGS=--no-browser for headless)
-	cd notebooks && ../$(VENV)/bin/jupyter lab $(ARGS)
+	cd notebooks && ../$(VENV)/bin/jupyter lab $(AS_ROOT) $(ARGS)
 
 test: $(STAMP)  ## set up, then the whole suite: unit tests, nbval on solutions/, drift and exercise checks
 	$(PY) -m pytest $(ARGS)
