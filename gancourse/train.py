@@ -109,7 +109,14 @@ def fit(step, data, epochs: int, *, state: dict | None = None, checkpoint=None, 
                 "Fix: pass the same state names, or delete the checkpoint to start afresh."
             )
         for name, obj in state.items():
-            obj.load_state_dict(saved["state"][name])
+            try:
+                obj.load_state_dict(saved["state"][name])
+            except (RuntimeError, ValueError, KeyError) as error:
+                detail = " ".join(str(error).split())[:300]
+                raise ValueError(
+                    f"checkpoint {checkpoint} does not fit state['{name}'] (was the model or optimiser changed "
+                    f"since it was saved?): {detail}\nFix: delete the checkpoint to train afresh."
+                ) from error
         history = History(**saved["history"])
         start_epoch, skip_batches = history.epochs_done, saved["batches_done"]
         # Mid-epoch, the random state after the done batches is restored once they are skipped.
@@ -117,6 +124,9 @@ def fit(step, data, epochs: int, *, state: dict | None = None, checkpoint=None, 
         where = f"epoch {start_epoch + 1}, batch {skip_batches}" if skip_batches else f"epoch {start_epoch + 1}"
         if start_epoch < epochs:
             print(f"Resuming from {checkpoint}: {start_epoch} of {epochs} epochs done, continuing at {where}.")
+        else:
+            print(f"Loaded {checkpoint}: all {start_epoch} epochs are done, nothing to train. "
+                  "Delete it to train afresh.")
 
     def snapshot(batches_done: int, epoch_start_rng) -> dict:
         return {

@@ -12,6 +12,7 @@ import torch
 from helpers import SHARED_DATA, idx_bytes, write_mnist_split
 from torchvision.datasets import MNIST as TorchvisionMNIST
 
+from gancourse.course.cli import main
 from gancourse.data import DataUnavailableError, IdxFormatError, mnist, read_idx
 from gancourse.data.download import md5sum
 
@@ -113,10 +114,10 @@ def mirror(tmp_path):
     server.close()
 
 
-def _publish(folder, images, labels):
-    """Put a gzipped t10k split on the mirror; return torchvision-style (name, md5) resources."""
+def _publish(folder, images, labels, split="t10k"):
+    """Put a gzipped split on the mirror; return torchvision-style (name, md5) resources."""
     resources = []
-    for name, array in (("t10k-images-idx3-ubyte.gz", images), ("t10k-labels-idx1-ubyte.gz", labels)):
+    for name, array in ((f"{split}-images-idx3-ubyte.gz", images), (f"{split}-labels-idx1-ubyte.gz", labels)):
         content = gzip.compress(idx_bytes(array))
         (folder / name).write_bytes(content)
         resources.append((name, hashlib.md5(content).hexdigest()))
@@ -146,6 +147,17 @@ def test_a_download_with_a_wrong_checksum_never_counts_as_complete(data_dir, mir
         mnist(train=False)
     raw = data_dir / "MNIST" / "raw"
     assert not (raw / resources[0][0]).exists() and not list(raw.glob("*.part"))
+
+
+def test_the_data_command_fetches_both_splits_ahead_of_a_class(data_dir, mirror, monkeypatch, capsys):
+    folder, url = mirror
+    resources = _publish(folder, *digits(6, seed=1), split="train") + _publish(folder, *digits(4, seed=2))
+    monkeypatch.setattr(TorchvisionMNIST, "mirrors", [url])
+    monkeypatch.setattr(TorchvisionMNIST, "resources", resources)
+    assert main(["data", "mnist"]) == 0
+    out = capsys.readouterr().out
+    assert "6 images" in out and "4 images" in out
+    assert len(list((data_dir / "MNIST" / "raw").glob("*.gz"))) == 4
 
 
 SHARED_MNIST = SHARED_DATA / "MNIST" / "raw"

@@ -96,7 +96,7 @@ def test_an_interrupted_run_resumes_to_the_same_result(tmp_path, capsys, interru
     assert torch.allclose(model.weight, reference_model.weight, atol=1e-7)
 
 
-def test_a_finished_run_is_not_trained_again(tmp_path):
+def test_a_finished_run_is_not_trained_again(tmp_path, capsys):
     model, optimizer, loader, step = make_run()
     state = {"model": model, "optimizer": optimizer}
     fit(step, loader, epochs=2, state=state, checkpoint=tmp_path / "c.pt", progress=False)
@@ -104,6 +104,7 @@ def test_a_finished_run_is_not_trained_again(tmp_path):
     history = fit(lambda b: calls.append(1) or step(b), loader, epochs=2, state=state,
                   checkpoint=tmp_path / "c.pt", progress=False)
     assert calls == [] and history.epochs_done == 2
+    assert "all 2 epochs are done" in capsys.readouterr().out
     more = fit(step, loader, epochs=3, state=state, checkpoint=tmp_path / "c.pt", progress=False)
     assert more.epochs_done == 3 and more.n_steps == 15
 
@@ -150,3 +151,12 @@ def test_checkpoint_and_state_must_match(tmp_path):
     fit(step, loader, epochs=1, state={"model": model}, checkpoint=tmp_path / "c.pt", progress=False)
     with pytest.raises(ValueError, match="Fix: pass the same state names"):
         fit(step, loader, epochs=2, state={"model": model, "optimizer": optimizer}, checkpoint=tmp_path / "c.pt")
+
+
+def test_a_checkpoint_of_another_model_names_the_fix(tmp_path):
+    model, optimizer, loader, step = make_run()
+    fit(step, loader, epochs=1, state={"model": model}, checkpoint=tmp_path / "c.pt", progress=False)
+    other = torch.nn.Linear(3, 2)
+    expected = "(?s)does not fit state\\['model'\\].*size mismatch.*Fix: delete the checkpoint"
+    with pytest.raises(ValueError, match=expected):
+        fit(step, loader, epochs=2, state={"model": other}, checkpoint=tmp_path / "c.pt", progress=False)
