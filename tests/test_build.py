@@ -38,6 +38,10 @@ def test_strip_solutions_keeps_indentation_and_code_around_the_region():
     )
 
 
+def test_students_do_not_see_nbval_markers():
+    assert build.strip_solutions("# NBVAL_IGNORE_OUTPUT\nfit(step)") == "fit(step)"
+
+
 @pytest.mark.parametrize(
     "source, problem",
     [

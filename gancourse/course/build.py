@@ -17,6 +17,7 @@ from . import settings
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 SETUP_TAG, BADGE_TAG = "gancourse-setup", "gancourse-badge"
 TABLE_START, TABLE_END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
+NBVAL_MARKERS = {"# NBVAL_IGNORE_OUTPUT", "# NBVAL_CHECK_OUTPUT", "# NBVAL_SKIP", "# NBVAL_RAISES_EXCEPTION"}
 
 
 class BuildError(ValueError):
@@ -46,10 +47,15 @@ def setup_source() -> str:
 
 
 def strip_solutions(source: str, where: str = "cell") -> str:
-    """Replace each solution region by a placeholder indented like its BEGIN marker."""
+    """Replace each solution region by a placeholder indented like its BEGIN marker.
+
+    nbval's markers go too: they are for the instructors' checks, not for students.
+    """
     out, inside = [], False
     for line in source.splitlines():
         marker = line.strip()
+        if marker in NBVAL_MARKERS:
+            continue
         if marker == BEGIN:
             if inside:
                 raise BuildError(f"{where}: {BEGIN} inside another solution region")

@@ -68,8 +68,14 @@ def _local(raw: Path, gz_name: str):
     return None
 
 
+_announced = set()
+
+
 def _announce(message: str) -> None:
-    print(f"gancourse: {message}", file=sys.stderr)
+    """Say it once per session: a notebook loading both splits needs to read it once."""
+    if message not in _announced:
+        _announced.add(message)
+        print(f"gancourse: {message}", file=sys.stderr)
 
 
 def mnist(train: bool = True, value_range=(-1, 1), limit: int | None = None) -> ImageDataset:
@@ -103,8 +109,9 @@ def mnist(train: bool = True, value_range=(-1, 1), limit: int | None = None) -> 
     if None in paths:
         images, labels = sklearn_digits(train)
         why = "GANCOURSE_OFFLINE=1" if config.is_offline() else "quick mode without network"
-        source = f"offline stand-in: scikit-learn's 8x8 digits scaled to 28x28 ({split} part)"
-        _announce(f"MNIST not found in {raw} ({why}); using {source}.")
+        stand_in = "offline stand-in: scikit-learn's 8x8 digits scaled to 28x28"
+        source = f"{stand_in} ({'first 80%' if train else 'last 20%'} as the {split} split)"
+        _announce(f"MNIST not found in {raw} ({why}); using the {stand_in}. Results will differ from the lecture's.")
     else:
         image_path, label_path = paths
         images = torch.from_numpy(read_idx(image_path).copy()).unsqueeze(1)
