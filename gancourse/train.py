@@ -102,8 +102,7 @@ def fit(step, data, epochs: int, *, state: dict | None = None, checkpoint=None, 
 
     if checkpoint is not None and Path(checkpoint).exists():
         saved = load_checkpoint(checkpoint)
-        missing = set(saved["state"]) ^ set(state)
-        if missing:
+        if set(saved["state"]) != set(state):
             raise ValueError(
                 f"checkpoint {checkpoint} holds {sorted(saved['state'])} but state has {sorted(state)}. "
                 "Fix: pass the same state names, or delete the checkpoint to start afresh."
@@ -152,17 +151,17 @@ def fit(step, data, epochs: int, *, state: dict | None = None, checkpoint=None, 
         batches_done, resume_rng = skip_batches, None
         total = len(data) if hasattr(data, "__len__") else None
         bar = tqdm(batches, total=total, initial=skip_batches, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress)
+        # Running sums for the bar's epoch means (resumed mid-epoch: start from the done steps).
+        sums = {name: sum(values[first_step:]) for name, values in history.steps.items()}
         try:
             for batch in bar:
-                losses = step(batch)
-                history.record_step(
-                    {name: _as_float(name, value, epoch + 1, batches_done + 1) for name, value in losses.items()}
-                )
+                losses = {name: _as_float(name, value, epoch + 1, batches_done + 1)
+                          for name, value in step(batch).items()}
+                history.record_step(losses)
                 batches_done += 1
-                bar.set_postfix(
-                    {name: f"{sum(v[first_step:]) / (len(v) - first_step):.4g}" for name, v in history.steps.items()},
-                    refresh=False,
-                )
+                for name, value in losses.items():
+                    sums[name] = sums.get(name, 0.0) + value
+                bar.set_postfix({name: f"{total / batches_done:.4g}" for name, total in sums.items()}, refresh=False)
         except KeyboardInterrupt:
             bar.close()
             if checkpoint is not None:
