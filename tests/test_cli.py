@@ -1,0 +1,35 @@
+"""The instructor commands: `gancourse check` runs what `make test` runs; `gancourse execute` keeps outputs."""
+
+import sys
+
+import nbformat
+import pytest
+from helpers import ROOT
+
+from gancourse.course.cli import SANITIZE, main, nbval_command
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    tomllib = pytest.importorskip("tomli")
+
+
+def test_check_uses_the_same_nbval_options_as_the_test_suite():
+    addopts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    command = nbval_command(["solutions/01_autoencoder.ipynb"])
+    for option in ("--nbval", "--nbval-current-env", "--nbval-sanitize-with"):
+        assert option in addopts.split() and option in command
+    assert addopts.split()[addopts.split().index("--nbval-sanitize-with") + 1] == str(SANITIZE.relative_to(ROOT))
+    assert "--nbval-lax" not in command, "instructors check in strict mode"
+
+
+def test_execute_runs_a_notebook_in_quick_mode_and_keeps_its_outputs(tmp_path, capsys):
+    path = tmp_path / "01_tiny.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import os\nprint(os.environ['GANCOURSE_QUICK'], 6 * 7)")]
+    nbformat.write(nb, path)
+    assert main(["execute", str(path)]) == 0
+    cell = nbformat.read(path, as_version=4).cells[0]
+    assert cell.outputs[0].text == "1 42\n" and cell.execution_count == 1
+    assert "execution" not in cell.metadata, "timestamps would make every re-run a diff"
+    assert "executed in quick mode" in capsys.readouterr().out
