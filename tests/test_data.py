@@ -87,6 +87,14 @@ def test_offline_mode_uses_the_announced_stand_in(data_dir, monkeypatch, capsys)
     assert "offline stand-in" in train.source and "20%" in test.source
 
 
+def test_a_missing_data_folder_is_an_error_even_offline(tmp_path, monkeypatch):
+    # A mistyped GANCOURSE_DATA_DIR must not quietly turn into training on the stand-in.
+    monkeypatch.setenv("GANCOURSE_OFFLINE", "1")
+    monkeypatch.setenv("GANCOURSE_DATA_DIR", str(tmp_path / "no-such-folder"))
+    with pytest.raises(FileNotFoundError, match="no-such-folder is not a folder. Fix: create it"):
+        mnist(train=True)
+
+
 def test_quick_mode_without_network_falls_back_but_says_so(data_dir, monkeypatch, capsys):
     monkeypatch.setenv("GANCOURSE_QUICK", "1")
     monkeypatch.setattr(TorchvisionMNIST, "mirrors", ["http://127.0.0.1:9/"])
