@@ -95,7 +95,8 @@ def mnist(train: bool = True, value_range=(-1, 1), limit: int | None = None) -> 
 
     if None in paths and not config.is_offline():
         try:
-            paths = [fetch([m + name for m in TorchvisionMNIST.mirrors], raw / name, md5) for name, md5 in resources]
+            paths = [path or fetch([mirror + name for mirror in TorchvisionMNIST.mirrors], raw / name, md5)
+                     for path, (name, md5) in zip(paths, resources, strict=True)]
         except DownloadError as error:
             if not config.is_quick():
                 names = ", ".join(name for name, _ in resources)
