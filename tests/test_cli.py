@@ -26,10 +26,15 @@ def test_check_uses_the_same_nbval_options_as_the_test_suite():
 def test_execute_runs_a_notebook_in_quick_mode_and_keeps_its_outputs(tmp_path, capsys):
     path = tmp_path / "01_tiny.ipynb"
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("import os\nprint(os.environ['GANCOURSE_QUICK'], 6 * 7)")]
+    nb.cells = [nbformat.v4.new_code_cell("import os\nprint(os.environ['GANCOURSE_QUICK'], 6 * 7)"),
+                nbformat.v4.new_code_cell("from tqdm.auto import tqdm\nfor _ in tqdm(range(3), desc='epoch 1'): pass")]
     nbformat.write(nb, path)
     assert main(["execute", str(path)]) == 0
-    cell = nbformat.read(path, as_version=4).cells[0]
+    nb = nbformat.read(path, as_version=4)
+    cell, progress = nb.cells
     assert cell.outputs[0].text == "1 42\n" and cell.execution_count == 1
     assert "execution" not in cell.metadata, "timestamps would make every re-run a diff"
+    bar = next(o for o in progress.outputs if o.output_type == "display_data")
+    assert list(bar.data) == ["text/plain"] and "epoch 1" in bar.data["text/plain"]
+    assert "widgets" not in nb.metadata
     assert "executed in quick mode" in capsys.readouterr().out

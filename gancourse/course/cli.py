@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 SANITIZE = Path(__file__).with_name("nbval_sanitize.cfg")
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def _root(path: str) -> Path:
@@ -59,8 +60,13 @@ def execute_notebook(path: Path) -> float:
     nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(Path(path).parent)}}).execute()
     seconds = time.perf_counter() - started
+    # Kept outputs stay small and readable without a live kernel: progress-bar widgets keep
+    # their text form, and the saved widget state (most of the file's size) goes.
+    nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)  # timestamps would make every re-run a diff
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
     nbformat.write(nb, path)
     return seconds
 
