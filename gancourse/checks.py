@@ -28,9 +28,10 @@ def _passed(name: str) -> None:
     print(f"✓ {name}: passed")
 
 
-def _images(n=16, low=-1.0, seed=0):
+def _images(n, seed=0):
+    """Random images in [-1, 1], the range of the autoencoder's data."""
     generator = torch.Generator().manual_seed(seed)
-    return low + (1 - low) * torch.rand(n, 1, 28, 28, generator=generator)
+    return torch.rand(n, 1, 28, 28, generator=generator) * 2 - 1
 
 
 # Lecture 1 ----------------------------------------------------------------------------

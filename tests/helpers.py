@@ -1,12 +1,23 @@
 """Paths and small makers the tests share."""
 
 import gzip
+import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    tomllib = pytest.importorskip("tomli")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

@@ -1,21 +1,13 @@
 """The instructor commands: `gancourse check` runs what `make test` runs; `gancourse execute` keeps outputs."""
 
-import sys
-
 import nbformat
-import pytest
-from helpers import ROOT
+from helpers import ROOT, pyproject
 
 from gancourse.course.cli import SANITIZE, main, nbval_command
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    tomllib = pytest.importorskip("tomli")
-
 
 def test_check_uses_the_same_nbval_options_as_the_test_suite():
-    addopts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    addopts = pyproject()["tool"]["pytest"]["ini_options"]["addopts"]
     command = nbval_command(["solutions/01_autoencoder.ipynb"])
     for option in ("--nbval", "--nbval-current-env", "--nbval-sanitize-with"):
         assert option in addopts.split() and option in command

@@ -1,19 +1,8 @@
 """Set-up files agree with each other: pyproject.toml, environment.yml, .ci/run, README."""
 
 import re
-import sys
 
-import pytest
-from helpers import ROOT
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    tomllib = pytest.importorskip("tomli")
-
-
-def pyproject():
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+from helpers import ROOT, pyproject
 
 
 def environment_pip_packages():

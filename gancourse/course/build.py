@@ -98,8 +98,7 @@ def refresh_generated_cells(nb, folder: str, name: str) -> None:
 
 def student_version(solution, name: str):
     """The student notebook for a solution notebook (a new object; the solution is untouched)."""
-    nb = nbformat.from_dict(solution)
-    nb = nbformat.reads(nbformat.writes(nb), as_version=4)  # a deep copy with nbformat's types
+    nb = nbformat.reads(nbformat.writes(solution), as_version=4)  # a deep copy with nbformat's types
     refresh_generated_cells(nb, "notebooks", name)
     if not any(is_exercise(cell) for cell in nb.cells):
         raise BuildError(f"solutions/{name} has no exercise ({BEGIN} ... {END})")
