@@ -1,6 +1,9 @@
 """Losses of the course, written as in the papers.
 
 Lecture 2: the VAE's negative evidence lower bound (Kingma and Welling 2014, Appendix B).
+Lectures 3-5: the adversarial losses. Every discriminator here returns logits (or, for the
+Wasserstein critic, unbounded scores): log D and log(1 - D) are then computed with softplus,
+which stays finite where log(sigmoid(x)) underflows to -inf.
 """
 
 import torch
@@ -21,3 +24,103 @@ def vae_loss(x_hat: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: tor
     reconstruction = F.binary_cross_entropy(x_hat.flatten(1), x.flatten(1), reduction="sum")
     kl = kl_divergence(mu, logvar)
     return reconstruction + kl, reconstruction, kl
+
+
+# Goodfellow et al. 2014 ---------------------------------------------------------------
+
+
+def targets(logits: torch.Tensor, label, flip: float = 0.0, generator=None) -> torch.Tensor:
+    """The discriminator's target for each example, with the seed lectures' training tips.
+
+    label: a number (1.0; 0.9 is one-sided label smoothing) or a range (low, high) drawn
+           uniformly per example, e.g. real labels in (0.7, 0.9) and fake in (0.0, 0.3).
+    flip:  the probability of swapping an example's target for its opposite (1 - target),
+           the "occasionally flip the labels" tip.
+    """
+    shape, options = logits.shape, {"device": logits.device, "dtype": logits.dtype}
+    if isinstance(label, (tuple, list)):
+        low, high = label
+        values = low + (high - low) * torch.rand(shape, generator=generator, device="cpu").to(**options)
+    else:
+        values = torch.full(shape, float(label), **options)
+    if flip:
+        flipped = torch.rand(shape, generator=generator, device="cpu").to(logits.device) < flip
+        values = torch.where(flipped, 1 - values, values)
+    return values
+
+
+def discriminator_loss(real_logits, fake_logits, real_label=1.0, fake_label=0.0, flip=0.0, generator=None):
+    """J(D) = -1/2 E[log D(x)] - 1/2 E[log(1 - D(G(z)))], from logits.
+
+    Binary cross-entropy against target 1 for real and 0 for fake, averaged; with the targets
+    (real_label, fake_label, flip) of `targets`. At the game's equilibrium, D = 1/2 everywhere
+    and J(D) = log 2.
+    """
+    real = F.binary_cross_entropy_with_logits(real_logits, targets(real_logits, real_label, flip, generator))
+    fake = F.binary_cross_entropy_with_logits(fake_logits, targets(fake_logits, fake_label, flip, generator))
+    return 0.5 * (real + fake)
+
+
+def minimax_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """E[log(1 - D(G(z)))], the generator's side of the minimax game (saturating).
+
+    log(1 - sigmoid(l)) = -softplus(l). Its gradient vanishes when D(G(z)) is near 0, which is
+    exactly where a fresh generator starts.
+    """
+    return -F.softplus(fake_logits).mean()
+
+
+def nonsaturating_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """-E[log D(G(z))], the paper's practical generator loss: same fixed point, strong early gradients.
+
+    -log(sigmoid(l)) = softplus(-l), i.e. binary cross-entropy against the label "real".
+    """
+    return F.softplus(-fake_logits).mean()
+
+
+# Least squares (Mao et al. 2017, a = 0, b = c = 1) -------------------------------------
+
+
+def lsgan_discriminator_loss(real_scores, fake_scores):
+    """1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2]."""
+    return 0.5 * ((real_scores - 1).pow(2).mean() + fake_scores.pow(2).mean())
+
+
+def lsgan_generator_loss(fake_scores):
+    """1/2 E[(D(G(z)) - 1)^2]."""
+    return 0.5 * (fake_scores - 1).pow(2).mean()
+
+
+# Wasserstein (Arjovsky et al. 2017; Gulrajani et al. 2017) ----------------------------
+
+
+def wasserstein_critic_loss(real_scores, fake_scores):
+    """E[f(G(z))] - E[f(x)]: the critic maximises the gap, so it minimises its negative."""
+    return fake_scores.mean() - real_scores.mean()
+
+
+def wasserstein_generator_loss(fake_scores):
+    """-E[f(G(z))]."""
+    return -fake_scores.mean()
+
+
+@torch.no_grad()
+def clip_weights(critic: torch.nn.Module, c: float = 0.01) -> None:
+    """WGAN's crude Lipschitz constraint: clamp every weight to [-c, c] after each critic step."""
+    for parameter in critic.parameters():
+        parameter.clamp_(-c, c)
+
+
+def gradient_penalty(critic, real, fake, weight: float = 10.0, labels=None, generator=None):
+    """WGAN-GP: weight * E[(||grad f(x_hat)||_2 - 1)^2] at x_hat = eps x + (1 - eps) G(z), eps ~ U[0, 1].
+
+    The penalty keeps the critic's gradient norm near 1 on the lines between real and fake
+    points, a softer and better-behaved form of the 1-Lipschitz condition than clipping.
+    `labels` are passed on to a conditional critic.
+    """
+    eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)
+    eps = torch.rand(eps_shape, generator=generator, device="cpu").to(real.device, real.dtype)
+    x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
+    scores = critic(x_hat) if labels is None else critic(x_hat, labels)
+    (gradients,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
+    return weight * (gradients.flatten(1).norm(dim=1) - 1).pow(2).mean()

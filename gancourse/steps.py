@@ -4,7 +4,10 @@ The notebooks keep their own step (that is the exercise); this copy backs the se
 and lets a later lecture train an earlier model without repeating the exercise.
 """
 
+import torch
 import torch.nn.functional as F
+
+from . import losses
 
 
 def autoencoder_step(model, optimizer, batch, device="cpu"):
@@ -16,3 +19,54 @@ def autoencoder_step(model, optimizer, batch, device="cpu"):
     optimizer.step()
     return {"loss": loss.item()}
 
+
+def set_requires_grad(model: torch.nn.Module, flag: bool) -> None:
+    """Freeze (False) or unfreeze (True) every parameter: the lecture's freeze(model_D)."""
+    for parameter in model.parameters():
+        parameter.requires_grad_(flag)
+
+
+def _call(model, x, labels):
+    return model(x) if labels is None else model(x, labels)
+
+
+def discriminator_update(generator, discriminator, d_optimizer, real, labels=None, d_loss=losses.discriminator_loss):
+    """One ascent step of D on log D(x) + log(1 - D(G(z))). G's output is detached: this step must not train G."""
+    z = torch.randn(len(real), generator.latent_dim, device=real.device)
+    with torch.no_grad():
+        fake = _call(generator, z, labels)
+    loss = d_loss(_call(discriminator, real, labels), _call(discriminator, fake, labels))
+    d_optimizer.zero_grad()
+    loss.backward()
+    d_optimizer.step()
+    return loss
+
+
+def generator_update(generator, discriminator, g_optimizer, n, labels=None, g_loss=losses.nonsaturating_generator_loss,
+                     device="cpu"):
+    """One step of G against a frozen D: the gradient flows through D into G, but D's weights get none."""
+    set_requires_grad(discriminator, False)
+    try:
+        z = torch.randn(n, generator.latent_dim, device=device)
+        loss = g_loss(_call(discriminator, _call(generator, z, labels), labels))
+        g_optimizer.zero_grad()
+        loss.backward()
+        g_optimizer.step()
+    finally:
+        set_requires_grad(discriminator, True)
+    return loss
+
+
+def gan_step(generator, discriminator, g_optimizer, d_optimizer, batch, *, k=1, conditional=False,
+             d_loss=losses.discriminator_loss, g_loss=losses.nonsaturating_generator_loss, device="cpu"):
+    """Algorithm 1 of Goodfellow et al. 2014 for one minibatch: k steps of D, then one of G.
+
+    The k discriminator steps share the batch's real images and draw fresh noise each time
+    (the paper, and the seed lectures, use k = 1). Returns the last D loss and the G loss.
+    """
+    real = batch[0].to(device)
+    labels = batch[1].to(device) if conditional else None
+    for _ in range(k):
+        d = discriminator_update(generator, discriminator, d_optimizer, real, labels, d_loss)
+    g = generator_update(generator, discriminator, g_optimizer, len(real), labels, g_loss, device)
+    return {"D": d.item(), "G": g.item()}

@@ -28,7 +28,7 @@ def data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("GANCOURSE_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("GANCOURSE_QUICK", raising=False)
     # each test is a fresh session (the module is shadowed by its function in gancourse.data)
-    monkeypatch.setattr(sys.modules["gancourse.data.mnist"], "_announced", set())
+    monkeypatch.setattr(sys.modules["gancourse.data.download"], "_announced", set())
     return tmp_path
 
 

@@ -1,7 +1,12 @@
 """Datasets of the course. Each follows the same order: local copy, download, announced stand-in."""
 
-from .download import DownloadError
+from .dogs_vs_cats import dogs_vs_cats
+from .download import DataUnavailableError, DownloadError
 from .images import ImageDataset
-from .mnist import DataUnavailableError, IdxFormatError, mnist, read_idx
+from .kaggle import KaggleCredentialsError, KaggleRulesError
+from .mnist import IdxFormatError, mnist, read_idx
 
-__all__ = ["DataUnavailableError", "DownloadError", "IdxFormatError", "ImageDataset", "mnist", "read_idx"]
+__all__ = [
+    "DataUnavailableError", "DownloadError", "IdxFormatError", "ImageDataset", "KaggleCredentialsError",
+    "KaggleRulesError", "dogs_vs_cats", "mnist", "read_idx",
+]

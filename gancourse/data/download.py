@@ -6,12 +6,17 @@ place, so an interrupted download can never pass for a complete one.
 
 import hashlib
 import os
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 # Long enough for a slow mirror, short enough that a dead one does not freeze a notebook.
 TIMEOUT_SECONDS = 30
+
+
+class DataUnavailableError(RuntimeError):
+    """The data is neither on disk nor downloadable; the message names the fix."""
 
 
 class DownloadError(RuntimeError):
@@ -49,3 +54,13 @@ def fetch(urls, destination: Path, md5: str) -> Path:
         return destination
     partial.unlink(missing_ok=True)
     raise DownloadError("could not download " + destination.name + ":\n  " + "\n  ".join(failures))
+
+
+_announced = set()
+
+
+def announce(message: str) -> None:
+    """Say it on stderr, once per session: a notebook that loads two splits needs to read it once."""
+    if message not in _announced:
+        _announced.add(message)
+        print(f"gancourse: {message}", file=sys.stderr)

@@ -7,7 +7,6 @@ the `.gz` files that torchvision would otherwise unpack in place.
 """
 
 import gzip
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,16 +14,12 @@ import torch
 from torchvision.datasets import MNIST as TorchvisionMNIST
 
 from .. import config
-from .download import DownloadError, fetch
+from .download import DataUnavailableError, DownloadError, announce, fetch
 from .images import ImageDataset
 from .offline import sklearn_digits
 
 CLASSES = [str(digit) for digit in range(10)]
 IDX_UINT8 = 0x08
-
-
-class DataUnavailableError(RuntimeError):
-    """The data is neither on disk nor downloadable; the message names the fix."""
 
 
 class IdxFormatError(ValueError):
@@ -68,16 +63,6 @@ def _local(raw: Path, gz_name: str):
     return None
 
 
-_announced = set()
-
-
-def _announce(message: str) -> None:
-    """Say it once per session: a notebook loading both splits needs to read it once."""
-    if message not in _announced:
-        _announced.add(message)
-        print(f"gancourse: {message}", file=sys.stderr)
-
-
 def mnist(train: bool = True, value_range=(-1, 1), limit: int | None = None) -> ImageDataset:
     """The MNIST digits as an `ImageDataset` of [1, 28, 28] images and their labels.
 
@@ -112,7 +97,7 @@ def mnist(train: bool = True, value_range=(-1, 1), limit: int | None = None) -> 
         why = "GANCOURSE_OFFLINE=1" if config.is_offline() else "quick mode without network"
         stand_in = "offline stand-in: scikit-learn's 8x8 digits scaled to 28x28"
         source = f"{stand_in} ({'first 80%' if train else 'last 20%'} as the {split} split)"
-        _announce(f"MNIST not found in {raw} ({why}); using the {stand_in}. Results will differ from the lecture's.")
+        announce(f"MNIST not found in {raw} ({why}); using the {stand_in}. Results will differ from the lecture's.")
     else:
         image_path, label_path = paths
         images = torch.from_numpy(read_idx(image_path).copy()).unsqueeze(1)

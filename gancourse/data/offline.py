@@ -26,3 +26,43 @@ def sklearn_digits(train: bool):
     labels = torch.from_numpy(digits.target).long()
     cut = int(len(images) * TRAIN_FRACTION)
     return (images[:cut], labels[:cut]) if train else (images[cut:], labels[cut:])
+
+
+def cartoon_pets(n: int, size: int = 64, seed: int = 0):
+    """Made-up colour pictures in place of Dogs vs. Cats: uint8 [n, 3, size, size] and labels (0 cat, 1 dog).
+
+    Each is a round head on a two-colour gradient, with pointed ears for a "cat" and floppy
+    side ears for a "dog", in random colours, places and sizes: enough structure for a DCGAN
+    to learn something in a few quick epochs, and obviously not photographs.
+    """
+    g = torch.Generator().manual_seed(seed)
+
+    def uniform(low, high, *shape):
+        return low + (high - low) * torch.rand(n, *shape, generator=g)
+
+    labels = torch.arange(n) % 2
+    grid = (torch.arange(size) + 0.5) / size
+    y, x = grid.view(1, -1, 1), grid.view(1, 1, -1)
+    top, bottom = uniform(0, 1, 3, 1, 1), uniform(0, 1, 3, 1, 1)
+    picture = top + (bottom - top) * y.unsqueeze(1)  # [n, 3, size, 1] -> broadcast below
+    picture = picture.expand(n, 3, size, size).clone()
+
+    cx, cy, r = uniform(0.35, 0.65), uniform(0.4, 0.65), uniform(0.16, 0.26)
+    cx, cy, r = (v.view(n, 1, 1) for v in (cx, cy, r))
+    head = (x - cx) ** 2 + (y - cy) ** 2 < r**2
+    # Cats: two triangles above the head; dogs: two discs hanging beside it.
+    ear_dx, ear_top = 0.65 * r, cy - 1.55 * r
+    in_band = (y > ear_top) & (y < cy - 0.6 * r)
+    half_width = 0.45 * r * (y - ear_top) / (0.95 * r)
+    pointed = in_band & (((x - (cx - ear_dx)).abs() < half_width) | ((x - (cx + ear_dx)).abs() < half_width))
+    floppy = ((x - (cx - 1.05 * r)) ** 2 + (y - (cy + 0.1 * r)) ** 2 < (0.45 * r) ** 2) | (
+        (x - (cx + 1.05 * r)) ** 2 + (y - (cy + 0.1 * r)) ** 2 < (0.45 * r) ** 2)
+    is_dog = labels.view(n, 1, 1).bool()
+    body = head | torch.where(is_dog, floppy, pointed)
+    fur = uniform(0, 1, 3, 1, 1)
+    picture = torch.where(body.unsqueeze(1), fur.expand(n, 3, size, size), picture)
+    eyes = ((x - (cx - 0.4 * r)) ** 2 + (y - cy) ** 2 < (0.12 * r) ** 2) | (
+        (x - (cx + 0.4 * r)) ** 2 + (y - cy) ** 2 < (0.12 * r) ** 2)
+    picture = torch.where(eyes.unsqueeze(1), torch.zeros(()), picture)
+    picture = picture + 0.03 * torch.randn(picture.shape, generator=g)
+    return (picture.clamp(0, 1) * 255).round().to(torch.uint8), labels

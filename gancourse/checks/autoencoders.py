@@ -1,38 +1,14 @@
-"""Self-checks students run after each exercise.
-
-Each check calls the student's code on small inputs and compares it with the package's
-reference. It prints one line when the answer is right; otherwise it raises CheckFailed
-with a hint that points at the likely mistake, not at the solution.
-"""
+"""Self-checks of lectures 1 and 2: the autoencoder, its training step, the VAE's trick and loss."""
 
 import copy
 
 import torch
 import torch.nn.functional as F
 
-from . import config, losses, steps
-from .models import count_parameters
-from .models.autoencoder import MLPAutoencoder
-
-
-class CheckFailed(AssertionError):
-    """A self-check found a mistake; the message is the hint."""
-
-
-def _require(condition: bool, hint: str) -> None:
-    if not condition:
-        raise CheckFailed(hint)
-
-
-def _passed(name: str) -> None:
-    print(f"✓ {name}: passed")
-
-
-def _images(n, seed=0):
-    """Random images in [-1, 1], the range of the autoencoder's data."""
-    generator = torch.Generator().manual_seed(seed)
-    return torch.rand(n, 1, 28, 28, generator=generator) * 2 - 1
-
+from .. import config, losses, steps
+from ..models import count_parameters
+from ..models.autoencoder import MLPAutoencoder
+from .common import CheckFailed, images, passed, require, same_weights
 
 # Lecture 1 ----------------------------------------------------------------------------
 
@@ -41,30 +17,30 @@ def check_autoencoder(autoencoder_class) -> None:
     """The MLP autoencoder of the seed lab: sizes, parameter count, shapes, output range."""
     model = autoencoder_class(latent_dim=3)
     for part in ("encoder", "decoder"):
-        _require(hasattr(model, part), f"The model needs a `self.{part}` (an nn.Sequential) so we can use it alone.")
+        require(hasattr(model, part), f"The model needs a `self.{part}` (an nn.Sequential) so we can use it alone.")
     n = count_parameters(model)
-    _require(
+    require(
         n == 218_643,
         f"The model has {n:,} parameters; the lab's has 218,643. Check the layer sizes: "
         "784 -> 128 -> 64 -> latent_dim in the encoder and latent_dim -> 64 -> 128 -> 784 in the decoder.",
     )
-    x = _images(4)
+    x = images(4)
     with torch.no_grad():
         z = model.encoder(x.flatten(1))
         out = model(x)
-    _require(tuple(z.shape) == (4, 3), f"encoder(x) should give codes of shape [4, 3], got {list(z.shape)}.")
-    _require(
+    require(tuple(z.shape) == (4, 3), f"encoder(x) should give codes of shape [4, 3], got {list(z.shape)}.")
+    require(
         tuple(out.shape) == (4, 1, 28, 28),
         f"model(x) should give images shaped like x, [4, 1, 28, 28]; got {list(out.shape)}. "
         "Reshape the decoder's 784 outputs with .view(-1, 1, 28, 28).",
     )
-    _require(
+    require(
         out.min() >= -1 and out.max() <= 1 and out.min() < 0,
         "The outputs should lie in [-1, 1] like the images: end the decoder with nn.Tanh().",
     )
     larger = count_parameters(autoencoder_class(latent_dim=8))
-    _require(larger == 218_643 + 5 * (64 + 1 + 64), "latent_dim must set the bottleneck size; it seems to be fixed.")
-    _passed("autoencoder")
+    require(larger == 218_643 + 5 * (64 + 1 + 64), "latent_dim must set the bottleneck size; it seems to be fixed.")
+    passed("autoencoder")
 
 
 def check_autoencoder_step(train_step) -> None:
@@ -76,40 +52,36 @@ def check_autoencoder_step(train_step) -> None:
     student_model = copy.deepcopy(reference_model)
     reference_opt = torch.optim.SGD(reference_model.parameters(), lr=0.5)
     student_opt = torch.optim.SGD(student_model.parameters(), lr=0.5)
-    batches = [(_images(8, seed=s), torch.zeros(8, dtype=torch.long)) for s in (1, 2)]
+    batches = [(images(8, seed=s), torch.zeros(8, dtype=torch.long)) for s in (1, 2)]
 
     initial = copy.deepcopy(student_model)
     with torch.no_grad():
         x = batches[0][0].to(device)
         expected_loss = F.mse_loss(student_model(x), x).item()
     result = train_step(student_model, student_opt, batches[0])
-    _require(isinstance(result, dict) and "loss" in result, "train_step should return a dict like {'loss': loss}.")
+    require(isinstance(result, dict) and "loss" in result, "train_step should return a dict like {'loss': loss}.")
     got = float(result["loss"])
-    _require(
+    require(
         abs(got - expected_loss) < 1e-5 * max(1, abs(expected_loss)),
         f"The returned loss is {got:.6f}, but the mean squared error between model(x) and x is "
         f"{expected_loss:.6f}. Use F.mse_loss(model(x), x) and return the loss of this batch.",
     )
-    _require(not _close(student_model, initial, tol=0),
+    require(not same_weights(student_model, initial, tol=0),
              "The weights did not change: call loss.backward() and then optimizer.step().")
     steps.autoencoder_step(reference_model, reference_opt, batches[0], device)
-    _require(
-        _close(student_model, reference_model),
+    require(
+        same_weights(student_model, reference_model),
         "After one step the weights differ from one SGD step on the MSE loss. "
         "Call loss.backward() and then optimizer.step(), once per batch.",
     )
     train_step(student_model, student_opt, batches[1])
     steps.autoencoder_step(reference_model, reference_opt, batches[1], device)
-    _require(
-        _close(student_model, reference_model),
+    require(
+        same_weights(student_model, reference_model),
         "The second step went wrong although the first was right: gradients add up across steps. "
         "Call optimizer.zero_grad() before loss.backward().",
     )
-    _passed("autoencoder training step")
-
-
-def _close(a: torch.nn.Module, b: torch.nn.Module, tol: float = 1e-6) -> bool:
-    return all(torch.allclose(p, q, atol=tol, rtol=tol) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+    passed("autoencoder training step")
 
 
 # Lecture 2 ----------------------------------------------------------------------------
@@ -122,30 +94,30 @@ def check_reparameterize(reparameterize) -> None:
     logvar = torch.tensor([[0.0, 1.0, -2.0]]).repeat(n, 1).requires_grad_()
     torch.manual_seed(0)
     z = reparameterize(mu, logvar)
-    _require(tuple(z.shape) == (n, 3), f"z should have the shape of mu, [{n}, 3]; got {list(z.shape)}.")
-    _require(z.requires_grad, "z must stay differentiable: build it from mu and logvar with torch operations "
+    require(tuple(z.shape) == (n, 3), f"z should have the shape of mu, [{n}, 3]; got {list(z.shape)}.")
+    require(z.requires_grad, "z must stay differentiable: build it from mu and logvar with torch operations "
              "(no .detach(), no torch.normal(mu, std)).")
     spread = z.detach().std(0)
-    _require(bool((spread > 0.05).all()), "z does not vary: add noise, eps = torch.randn_like(mu).")
+    require(bool((spread > 0.05).all()), "z does not vary: add noise, eps = torch.randn_like(mu).")
     sigma = torch.exp(0.5 * logvar[0].detach())
-    _require(
+    require(
         torch.allclose(z.detach().mean(0), mu[0].detach(), atol=0.06),
         "The mean of z should be mu: z = mu + sigma * eps with eps ~ N(0, I).",
     )
     if torch.allclose(spread, logvar[0].detach().exp(), rtol=0.05):
         raise CheckFailed("z spreads by exp(logvar) = sigma^2. logvar is log(sigma^2), so sigma = exp(0.5 * logvar).")
-    _require(
+    require(
         torch.allclose(spread, sigma, rtol=0.05),
         f"z should spread by sigma = exp(0.5 * logvar) = {sigma.tolist()}; it spreads by "
         f"{[round(s, 3) for s in spread.tolist()]}. Use eps from N(0, I): torch.randn_like.",
     )
     z.sum().backward()
-    _require(
+    require(
         mu.grad is not None and logvar.grad is not None and logvar.grad.abs().sum() > 0,
         "No gradient reaches mu and logvar through z: the trick is that eps carries the randomness, "
         "so z = mu + exp(0.5 * logvar) * eps is a differentiable function of both.",
     )
-    _passed("reparameterize")
+    passed("reparameterize")
 
 
 def check_vae_loss(vae_loss) -> None:
@@ -156,7 +128,7 @@ def check_vae_loss(vae_loss) -> None:
     mu, logvar = torch.randn(8, 4), torch.randn(8, 4)
     expected_total, expected_rec, expected_kl = losses.vae_loss(x_hat, x, mu, logvar)
     result = vae_loss(x_hat, x, mu, logvar)
-    _require(isinstance(result, tuple) and len(result) == 3,
+    require(isinstance(result, tuple) and len(result) == 3,
              "vae_loss should return three values: (reconstruction + kl, reconstruction, kl).")
     total, rec, kl = (float(v) for v in result)
 
@@ -173,5 +145,5 @@ def check_vae_loss(vae_loss) -> None:
                 if near(-kl, expected_kl) else
                 "KL = -0.5 * sum(1 + logvar - mu^2 - exp(logvar)), summed over the batch and the latent dimensions")
         raise CheckFailed(f"The KL term is {kl:.3f}, expected {float(expected_kl):.3f}: {hint}.")
-    _require(near(total, expected_total), "The total should be reconstruction + kl.")
-    _passed("VAE loss")
+    require(near(total, expected_total), "The total should be reconstruction + kl.")
+    passed("VAE loss")

@@ -1,0 +1,25 @@
+"""Self-checks students run after each exercise.
+
+Each check calls the student's code on small inputs and compares it with the package's
+reference. It prints one line when the answer is right; otherwise it raises CheckFailed
+with a hint that points at the likely mistake, not at the solution.
+"""
+
+from .autoencoders import check_autoencoder, check_autoencoder_step, check_reparameterize, check_vae_loss
+from .common import CheckFailed
+from .gan import (
+    check_conditional_discriminator,
+    check_conditional_generator,
+    check_discriminator_block,
+    check_discriminator_loss,
+    check_gan_step,
+    check_generator_block,
+    check_generator_loss,
+)
+from .parzen import check_log_likelihood
+
+__all__ = [
+    "CheckFailed", "check_autoencoder", "check_autoencoder_step", "check_conditional_discriminator",
+    "check_conditional_generator", "check_discriminator_block", "check_discriminator_loss", "check_gan_step",
+    "check_generator_block", "check_generator_loss", "check_log_likelihood", "check_reparameterize", "check_vae_loss",
+]
