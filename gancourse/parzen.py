@@ -71,21 +71,29 @@ def log_likelihoods(x, samples, sigmas, value_range=(0, 1), block: int = BLOCK) 
                          "flatten both the same way (e.g. both 28x28 images).")
     n, d = x.shape
     k = len(mu)
-    scale = (-0.5 / sigmas**2).to(mu.device).view(-1, 1, 1)  # [S, 1, 1]
-    mu_norms = [mu[j : j + block].double().pow(2).sum(1) for j in range(0, k, block)]
+    scales = (-0.5 / sigmas**2).tolist()
+    mu_blocks = [(mu[j : j + block].double(), mu[j : j + block].double().pow(2).sum(1)) for j in range(0, k, block)]
     out = torch.empty(len(sigmas), n, dtype=torch.float64)
+    buffer = torch.empty(min(block, n), min(block, k), dtype=torch.float64, device=mu.device)
     for i in range(0, n, block):
         xb = x[i : i + block].double()
         x_norm = xb.pow(2).sum(1, keepdim=True)
         running_max = torch.full((len(sigmas), len(xb), 1), -math.inf, dtype=torch.float64, device=mu.device)
         running_sum = torch.zeros_like(running_max)
-        for jb, j in enumerate(range(0, k, block)):
-            distances = (x_norm + mu_norms[jb] - 2 * xb @ mu[j : j + block].double().T).clamp_min_(0)
-            exponents = scale * distances  # [S, n_block, k_block]
-            block_max = exponents.amax(dim=2, keepdim=True)
-            new_max = torch.maximum(running_max, block_max)
-            running_sum = running_sum * torch.exp(running_max - new_max) + torch.exp(exponents - new_max).sum(2, True)
-            running_max = new_max
+        for mub, mu_norm in mu_blocks:
+            # ||x - mu||^2 = ||x||^2 + ||mu||^2 - 2 x.mu: one GEMM into a reused buffer (fresh 32 MB
+            # allocations cost page faults), then in-place passes over the block
+            distances = buffer[: len(xb), : len(mub)]
+            torch.addmm(mu_norm.unsqueeze(0), xb, mub.T, alpha=-2, out=distances)
+            distances.add_(x_norm).clamp_min_(0)
+            for s, scale in enumerate(scales):
+                exponents = distances.mul_(scale) if len(scales) == 1 else distances * scale
+                new_max = torch.maximum(running_max[s], exponents.amax(dim=1, keepdim=True))
+                # Below -700, exp() gives subnormal numbers, which the CPU computes many times slower;
+                # next to the block's maximum term (1) they change nothing in float64.
+                block_sum = exponents.sub_(new_max).clamp_min_(-700).exp_().sum(dim=1, keepdim=True)
+                running_sum[s] = running_sum[s] * torch.exp(running_max[s] - new_max) + block_sum
+                running_max[s] = new_max
         out[:, i : i + block] = (running_max + running_sum.log()).squeeze(2).cpu()
     normaliser = math.log(k) + d * torch.log(sigmas * math.sqrt(2 * math.pi))
     return out - normaliser.view(-1, 1)

@@ -5,6 +5,8 @@ plots side by side) and otherwise makes its own figure and shows it, so a notebo
 calling it shows the picture exactly once.
 """
 
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -29,8 +31,11 @@ def _finish(ax, own_figure: bool, title=None):
 def grid_image(images: torch.Tensor, nrow: int = 8, value_range=None) -> np.ndarray:
     """Images [B, C, H, W] as one [H', W', C] array in [0, 1], tiled by torchvision's make_grid.
 
-    value_range defaults to (-1, 1) when any value is negative (Tanh outputs), else (0, 1).
+    value_range defaults to (-1, 1) when any value is negative (Tanh outputs), else (0, 1);
+    uint8 pixels are shown as they are.
     """
+    if images.dtype == torch.uint8:  # a dataset's stored pixels
+        images, value_range = images.float() / 255, (0, 1)
     images = images.detach().float().cpu()
     if value_range is None:
         value_range = (-1, 1) if images.min() < 0 else (0, 1)
@@ -130,3 +135,46 @@ def manifold(decode, n: int = 15, title=None, ax=None, device="cpu") -> None:
     ax.set_xlabel("z1 →")
     ax.set_ylabel("z2 →")
     _finish(ax, own, title)
+
+
+def animate_grids(frames, titles=None, n_images: int = 16, max_frames: int = 12, interval: int = 500):
+    """Grids of images over training (e.g. the same noise after each epoch) as an animation to play in the notebook.
+
+    frames: a list of image batches [B, C, H, W]. Every frame is embedded in the notebook, so
+    only the first `n_images` of each and at most `max_frames` frames (evenly spaced, always the
+    last) are shown. Returns an IPython HTML object: the last expression of a cell shows it,
+    with play and step buttons.
+    """
+    from IPython.display import HTML
+    from matplotlib import animation
+
+    keep = np.unique(np.linspace(0, len(frames) - 1, min(len(frames), max_frames)).round().astype(int))
+    titles = [titles[i] if titles else f"frame {i + 1}" for i in keep]
+    pictures = [grid_image(frames[i][:n_images], nrow=int(math.ceil(math.sqrt(n_images)))) for i in keep]
+    fig, ax = plt.subplots(figsize=(3, 3), dpi=72)
+    ax.axis("off")
+    shown = ax.imshow(pictures[0])
+
+    def draw(i):
+        shown.set_data(pictures[i])
+        ax.set_title(titles[i])
+        return (shown,)
+
+    player = animation.FuncAnimation(fig, draw, frames=len(pictures), interval=interval, blit=False)
+    html = HTML(player.to_jshtml(default_mode="once"))
+    plt.close(fig)  # the player replaces the static figure
+    return html
+
+
+def nearest_neighbours(samples: torch.Tensor, train: torch.Tensor, n: int = 8, title=None) -> torch.Tensor:
+    """Each of the first n samples (top row) above its nearest training image in pixel distance (bottom row).
+
+    Goodfellow et al. 2014, Figure 2: a check that the generator did not memorise its training set.
+    Returns the distances.
+    """
+    samples, train = samples[:n].detach().float().cpu(), train.detach().float().cpu()
+    distances = torch.cdist(samples.flatten(1), train.flatten(1))
+    nearest, index = distances.min(dim=1)
+    image_grid(torch.cat([samples, train[index]]), nrow=len(samples),
+               title=title or "generated (top) and the nearest training image (bottom)")
+    return nearest

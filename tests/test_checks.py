@@ -140,3 +140,134 @@ def loss_without_sum_total(x_hat, x, mu, logvar):
 def test_check_vae_loss_hints(wrong, hint):
     with pytest.raises(checks.CheckFailed, match=hint):
         checks.check_vae_loss(wrong)
+
+
+# Lectures 3-5 --------------------------------------------------------------------------
+
+
+def test_gan_checks_pass_on_the_references(capsys):
+    from gancourse.models.gan import MLPDiscriminator, MLPGenerator, discriminator_block, generator_block
+
+    checks.check_discriminator_loss(losses.discriminator_loss)
+    checks.check_generator_loss(losses.nonsaturating_generator_loss)
+    checks.check_gan_step(lambda g, d, og, od, batch, k=1: steps.gan_step(g, d, og, od, batch, k=k))
+    checks.check_generator_block(generator_block)
+    checks.check_discriminator_block(discriminator_block)
+    checks.check_conditional_generator(lambda: MLPGenerator(n_classes=10))
+    checks.check_conditional_discriminator(lambda: MLPDiscriminator(n_classes=10))
+    assert capsys.readouterr().out.count("passed") == 7
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda r, f: losses.discriminator_loss(r, f) * 2, "twice"),
+        (lambda r, f: losses.discriminator_loss(f, r), "swapped"),
+        (lambda r, f: 0.5 * (-torch.log(torch.sigmoid(r)).mean() - torch.log(1 - torch.sigmoid(f)).mean()), "logits"),
+    ],
+)
+def test_check_discriminator_loss_hints(wrong, hint):
+    with pytest.raises(checks.CheckFailed, match=hint):
+        checks.check_discriminator_loss(wrong)
+
+
+def test_check_generator_loss_recognises_the_saturating_loss():
+    with pytest.raises(checks.CheckFailed, match="saturating"):
+        checks.check_generator_loss(losses.minimax_generator_loss)
+
+
+def _step_without_freezing(g, d, og, od, batch, k=1):
+    real = batch[0]
+    for _ in range(k):
+        steps.discriminator_update(g, d, od, real)
+    loss = losses.nonsaturating_generator_loss(d(g(torch.randn(len(real), g.latent_dim))))
+    og.zero_grad()
+    loss.backward()
+    og.step()
+    return {"D": 0.0, "G": loss.item()}
+
+
+def _step_without_detaching(g, d, og, od, batch, k=1):
+    real = batch[0]
+    fake = g(torch.randn(len(real), g.latent_dim))
+    loss = losses.discriminator_loss(d(real), d(fake))
+    od.zero_grad()
+    loss.backward()
+    od.step()
+    g_loss = steps.generator_update(g, d, og, len(real))
+    return {"D": loss.item(), "G": g_loss.item()}
+
+
+def _step_left_frozen(g, d, og, od, batch, k=1):
+    result = steps.gan_step(g, d, og, od, batch, k=k)
+    steps.set_requires_grad(d, False)
+    return result
+
+
+def _step_with_wrong_generator_target(g, d, og, od, batch, k=1):
+    for _ in range(k):
+        d_loss = steps.discriminator_update(g, d, od, batch[0])
+    g_loss = steps.generator_update(g, d, og, len(batch[0]), g_loss=lambda logits: -losses.nonsaturating_generator_loss(
+        logits))
+    return {"D": d_loss.item(), "G": g_loss.item()}
+
+
+def _step_ignoring_k(g, d, og, od, batch, k=1):
+    return steps.gan_step(g, d, og, od, batch, k=1)
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [(_step_without_freezing, "frozen"), (_step_without_detaching, "detach"), (_step_left_frozen, "unfreeze"),
+     (_step_with_wrong_generator_target, "towards 'real'"), (_step_ignoring_k, "k=3")],
+)
+def test_check_gan_step_hints(wrong, hint):
+    with pytest.raises(checks.CheckFailed, match=hint):
+        checks.check_gan_step(wrong)
+
+
+def test_check_blocks_hints():
+    def relu_discriminator_block(i, o, kernel_size=4, stride=2, padding=1, first=False, final=False):
+        conv = nn.Conv2d(i, o, kernel_size, stride, padding, bias=False)
+        return nn.Sequential(conv) if final else nn.Sequential(conv, nn.BatchNorm2d(o), nn.ReLU())
+
+    def biased_generator_block(i, o, kernel_size=4, stride=2, padding=1, final=False):
+        conv = nn.ConvTranspose2d(i, o, kernel_size, stride, padding)
+        return nn.Sequential(conv, nn.Tanh()) if final else nn.Sequential(conv, nn.BatchNorm2d(o), nn.ReLU())
+
+    with pytest.raises(checks.CheckFailed, match="LeakyReLU"):
+        checks.check_discriminator_block(relu_discriminator_block)
+    with pytest.raises(checks.CheckFailed, match="bias=False"):
+        checks.check_generator_block(biased_generator_block)
+
+
+def test_check_conditional_generator_catches_an_ignored_label():
+    from gancourse.models.gan import MLPGenerator
+
+    class IgnoresLabel(MLPGenerator):
+        def __init__(self):
+            super().__init__(n_classes=10)
+
+        def forward(self, z, labels):
+            return self.net(torch.cat([z, torch.zeros(len(z), 10)], dim=1)).view(-1, 1, 28, 28)
+
+    with pytest.raises(checks.CheckFailed, match="ignores the label"):
+        checks.check_conditional_generator(IgnoresLabel)
+
+
+def test_check_log_likelihood_hints():
+    from gancourse import parzen
+
+    def naive(x, samples, sigma):  # exp underflows for small sigma
+        d = x.shape[1]
+        exponents = -torch.cdist(x, samples).pow(2) / (2 * sigma**2)
+        return torch.log(torch.exp(exponents).mean(1)) - d * torch.log(torch.tensor(sigma * (2 * torch.pi) ** 0.5))
+
+    def no_mean(x, samples, sigma):
+        return parzen.log_likelihood(x, samples, sigma) + torch.log(torch.tensor(float(len(samples)))).double()
+
+    checks.check_log_likelihood(lambda x, s, sigma: parzen.log_likelihood(x, s, sigma))
+    with pytest.raises(checks.CheckFailed, match="-inf"):
+        checks.check_log_likelihood(naive)
+    with pytest.raises(checks.CheckFailed, match="log K"):
+        checks.check_log_likelihood(no_mean)

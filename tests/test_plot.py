@@ -75,3 +75,30 @@ def test_tsne_returns_the_projection_it_draws():
     a, b = embedded[:20].mean(0), embedded[20:].mean(0)
     assert np.linalg.norm(a - b) > 3 * embedded[:20].std(0).mean()
     plt.close(fig)
+
+
+def test_grid_shows_uint8_pixels_as_they_are():
+    images = torch.full((1, 3, 2, 2), 51, dtype=torch.uint8)
+    assert plot.grid_image(images)[0, 0, 0] == pytest.approx(0.2)
+
+
+def test_animation_embeds_at_most_max_frames_and_always_the_last(monkeypatch):
+    frames = [torch.full((20, 1, 4, 4), float(i) / 30) for i in range(30)]
+    shown = []
+    real = plot.grid_image
+    monkeypatch.setattr(plot, "grid_image", lambda images, **kw: shown.append(images) or real(images, **kw))
+    html = plot.animate_grids(frames, titles=[f"epoch {i + 1}" for i in range(30)], max_frames=5, n_images=4)
+    assert len(shown) == 5 and all(len(images) == 4 for images in shown)
+    assert shown[-1][0, 0, 0, 0].item() == pytest.approx(29 / 30)
+    assert "<img" in html.data or "frames" in html.data
+    assert not plt.get_fignums()  # the static figure is closed
+
+
+def test_nearest_neighbours_finds_the_training_twin():
+    torch.manual_seed(0)
+    train = torch.rand(50, 1, 6, 6)
+    samples = torch.stack([train[7] + 0.01, train[3]])
+    distances = plot.nearest_neighbours(samples, train, n=2)
+    assert distances[1].item() == pytest.approx(0.0, abs=1e-5)
+    assert distances[0].item() == pytest.approx(0.06, abs=1e-4)  # 36 pixels off by 0.01
+    plt.close("all")

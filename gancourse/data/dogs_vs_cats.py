@@ -120,8 +120,8 @@ def dogs_vs_cats(which: str = "both", image_size: int = 64, value_range=(-1, 1),
             try:
                 archive = download_competition(COMPETITION, root / COMPETITION)
             except DataUnavailableError as error:
-                if not config.is_quick():
-                    raise DataUnavailableError(
+                if not config.is_quick():  # same error type (KaggleRulesError, ...), one more way out
+                    raise type(error)(
                         f"{error}\n\nOr put Kaggle's dogs-vs-cats.zip (or its train.zip) into {root / COMPETITION}, "
                         "or set GANCOURSE_OFFLINE=1 to use made-up cartoon pets (not photographs)."
                     ) from error

@@ -3,8 +3,12 @@
 import torch
 
 
-def summary(model: torch.nn.Module, input_shape=(1, 1, 28, 28)) -> None:
-    """Print every leaf layer with its output shape and parameter count, then the total."""
+def summary(model: torch.nn.Module, input_shape=(1, 1, 28, 28), n_classes: int = 0) -> None:
+    """Print every leaf layer with its output shape and parameter count, then the total.
+
+    input_shape: one input, e.g. (1, 100) for a generator's noise. n_classes: for a
+    conditional model, which then also receives a label.
+    """
     rows, hooks = [], []
 
     def record(name):
@@ -24,7 +28,8 @@ def summary(model: torch.nn.Module, input_shape=(1, 1, 28, 28)) -> None:
     model.eval()
     try:
         with torch.no_grad():
-            model(torch.zeros(input_shape, device=device))
+            x = torch.zeros(input_shape, device=device)
+            model(x, torch.zeros(len(x), dtype=torch.long, device=device)) if n_classes else model(x)
     finally:
         for h in hooks:
             h.remove()
