@@ -137,7 +137,7 @@ def manifold(decode, n: int = 15, title=None, ax=None, device="cpu") -> None:
     _finish(ax, own, title)
 
 
-def animate_grids(frames, titles=None, n_images: int = 16, max_frames: int = 12, interval: int = 500):
+def animate_grids(frames, titles=None, n_images: int = 16, max_frames: int = 10, interval: int = 500):
     """Grids of images over training (e.g. the same noise after each epoch) as an animation to play in the notebook.
 
     frames: a list of image batches [B, C, H, W]. Every frame is embedded in the notebook, so
