@@ -174,16 +174,49 @@ def fit(step, data, epochs: int, *, state: dict | None = None, checkpoint=None, 
         bar.close()
         skip_batches, epoch_rng = 0, None
         history.close_epoch(first_step)
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, snapshot(0, _rng_state()))
         # Callbacks may sample noise; they must not change the random stream training sees,
         # or a resumed run (which skips them for past epochs) would diverge from an unbroken one.
-        training_rng = _rng_state()
+        # They run before the checkpoint is written, so that state they keep (FixedNoise's
+        # pictures) is saved with the epoch that made it.
+        training_rng, interrupted = _rng_state(), False
         try:
             for callback in callbacks:
                 callback(epoch + 1, history)
         except KeyboardInterrupt:
-            print(f"Interrupted after epoch {epoch + 1}; the checkpoint holds it. Run fit() again to resume.")
-            return history
+            interrupted = True
         _set_rng_state(training_rng)
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, snapshot(0, _rng_state()))
+        if interrupted:
+            saved = "; the checkpoint holds it. Run fit() again to resume" if checkpoint is not None else ""
+            print(f"Interrupted after epoch {epoch + 1}{saved}.")
+            return history
     return history
+
+
+class FixedNoise:
+    """A fit() callback that keeps what the generator makes of the same noise after every epoch.
+
+    Give it to fit() twice: in `callbacks`, so it draws after each epoch, and in `state`, so
+    its pictures (and the noise) are saved in the checkpoint. A resumed run then keeps the
+    earlier epochs' pictures, and re-running a finished fit() still has them all.
+    """
+
+    def __init__(self, generator, z: torch.Tensor, labels=None):
+        self.generator, self.z, self.labels = generator, z, labels
+        self.frames = []
+
+    def __call__(self, epoch: int, history: History) -> None:
+        was_training = self.generator.training
+        self.generator.eval()
+        with torch.no_grad():
+            fakes = self.generator(self.z) if self.labels is None else self.generator(self.z, self.labels)
+        self.generator.train(was_training)
+        self.frames.append(fakes.cpu())
+
+    def state_dict(self) -> dict:
+        return {"z": self.z.cpu(), "frames": self.frames}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.z = state["z"].to(self.z.device)
+        self.frames = list(state["frames"])

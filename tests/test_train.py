@@ -160,3 +160,46 @@ def test_a_checkpoint_of_another_model_names_the_fix(tmp_path):
     expected = "(?s)does not fit state\\['model'\\].*size mismatch.*Fix: delete the checkpoint"
     with pytest.raises(ValueError, match=expected):
         fit(step, loader, epochs=2, state={"model": other}, checkpoint=tmp_path / "c.pt", progress=False)
+
+
+class Doubler(torch.nn.Module):
+    """A stand-in generator whose output shows its weight, so frames differ from epoch to epoch."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.ones(()))
+
+    def forward(self, z):
+        return z * self.scale
+
+
+def test_fixed_noise_frames_survive_a_resume_and_a_rerun(tmp_path):
+    from gancourse.train import FixedNoise
+
+    model, optimizer, loader, step = make_run()
+    generator = Doubler()
+    g_optimizer = torch.optim.SGD(generator.parameters(), lr=0.1)
+
+    def both(batch):
+        g_loss = (generator(torch.ones(1)) - 3).pow(2).sum()
+        g_optimizer.zero_grad()
+        g_loss.backward()
+        g_optimizer.step()
+        return step(batch)
+
+    def run(epochs, z):
+        frames = FixedNoise(generator, z)
+        state = {"model": model, "optimizer": optimizer, "generator": generator, "frames": frames}
+        fit(both, loader, epochs=epochs, state=state, checkpoint=tmp_path / "g.pt", callbacks=[frames], progress=False)
+        return frames
+
+    first = run(2, torch.full((2,), 1.0))
+    assert len(first.frames) == 2 and not torch.equal(first.frames[0], first.frames[1])
+    # a new session with other noise: the saved noise and pictures come back, and the third epoch is added
+    resumed = run(3, torch.full((2,), 7.0))
+    assert len(resumed.frames) == 3 and torch.equal(resumed.z, torch.ones(2))
+    assert torch.equal(resumed.frames[0], first.frames[0])
+    # re-running the finished fit() trains nothing and still has every picture
+    again = run(3, torch.zeros(2))
+    assert len(again.frames) == 3
+    assert generator.training  # the callback puts the generator back in training mode
