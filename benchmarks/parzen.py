@@ -107,7 +107,8 @@ def main() -> int:
           f"(target < 1e-4)")
     print(f"  scikit-learn against exact ({SKLEARN_POINTS} points): median {np.median(sklearn_errors):.2e} nats, "
           f"largest {sklearn_errors.max():.2e}, {(sklearn_errors > 1).sum()} points off by more than 1 nat")
-    print(f"  peak memory added by the full problem: {added:.2f} GiB (target < 2 GiB)")
+    print(f"  peak memory added by the full problem: {added:.2f} GiB (target < 2 GiB); the whole process peaked "
+          f"at {peak_rss_gib():.2f} GiB, {before:.2f} GiB of it Python, torch and the data before the call")
     return 0
 
 
