@@ -4,8 +4,10 @@ Every notebook starts from these five functions, so that the same cell works on 
 Colab GPU, a Mac, and the 2-core CPU that runs the tests.
 """
 
+import atexit
 import os
 import random
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -80,12 +82,14 @@ def checkpoint_path(name: str) -> Path:
     """Where a notebook keeps the checkpoint `name` (fit() resumes from it).
 
     `<data dir>/checkpoints/` normally; in quick mode a fresh temporary folder per session,
-    so that a quick run never resumes from an earlier run's weights.
+    so that a quick run never resumes from an earlier run's weights. That folder is deleted
+    when the session ends: a GAN notebook's checkpoints take about 100 MB.
     """
     global _quick_checkpoints
     if is_quick():
         if _quick_checkpoints is None:
             _quick_checkpoints = Path(tempfile.mkdtemp(prefix="gancourse-quick-"))
+            atexit.register(shutil.rmtree, _quick_checkpoints, ignore_errors=True)
         return _quick_checkpoints / name
     return data_dir() / "checkpoints" / name
 

@@ -1,5 +1,11 @@
 """Device, seeds, quick mode and the data folder."""
 
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -45,3 +51,12 @@ def test_quick_checkpoints_never_land_in_the_data_folder(monkeypatch):
 
 def test_not_in_colab_here():
     assert config.in_colab() is False
+
+
+def test_the_quick_checkpoint_folder_is_deleted_when_the_session_ends():
+    script = "from gancourse import config; p = config.checkpoint_path('x.pt'); p.write_bytes(b'1'); print(p.parent)"
+    run = subprocess.run([sys.executable, "-c", script], env={**os.environ, "GANCOURSE_QUICK": "1"},
+                         capture_output=True, text=True, check=True)
+    folder = Path(run.stdout.strip())
+    assert folder.parent == Path(tempfile.gettempdir()) and folder.name.startswith("gancourse-quick-")
+    assert not folder.exists()
