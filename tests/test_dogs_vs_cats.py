@@ -228,3 +228,19 @@ def test_the_real_pictures_in_the_competition_layout(tmp_path, monkeypatch):
     assert dataset.data.float().std() > 40
     assert module.image_files(SHARED_DATA / "dogs-vs-cats" / "train")[0].name == "cat.0.jpg"
     assert len(module.image_files(SHARED_DATA / "dogs-vs-cats" / "train", "dogs")) == 1000
+
+
+def test_the_cli_downloads_and_caches_before_class(credentials, monkeypatch, data_dir, capsys):
+    from gancourse.course.cli import main
+
+    monkeypatch.setattr(kaggle, "_api", lambda: FakeApi(competition_zip(2)))
+    assert main(["data", "dogs-vs-cats"]) == 0
+    assert "Kaggle Dogs vs. Cats (dogs)" in capsys.readouterr().out
+    assert (data_dir / "dogs-vs-cats" / "cache-dogs-64px.pt").is_file()
+
+
+def test_the_cli_names_the_fix_without_a_traceback(data_dir, capsys):
+    from gancourse.course.cli import main
+
+    assert main(["data", "dogs-vs-cats"]) == 2
+    assert "No Kaggle credentials found" in capsys.readouterr().err

@@ -79,11 +79,18 @@ def cmd_execute(args) -> int:
 
 
 def cmd_data(args) -> int:
+    """Download a dataset before class, and for Dogs vs. Cats also build the cache lecture 4 reads."""
     from .. import data
 
-    if args.dataset == "mnist":
-        for train in (True, False):
-            print(data.mnist(train=train))
+    try:
+        if args.dataset == "mnist":
+            for train in (True, False):
+                print(data.mnist(train=train))
+        else:
+            print(data.dogs_vs_cats(which="dogs", image_size=64))
+    except data.DataUnavailableError as error:
+        print(f"gancourse data {args.dataset}: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -107,7 +114,7 @@ def main(argv=None) -> int:
     p.set_defaults(run=cmd_execute)
 
     p = sub.add_parser("data", help="download a dataset into the data folder (GANCOURSE_DATA_DIR or data/)")
-    p.add_argument("dataset", choices=["mnist"])
+    p.add_argument("dataset", choices=["mnist", "dogs-vs-cats"])
     p.set_defaults(run=cmd_data)
 
     args = parser.parse_args(argv)
