@@ -76,6 +76,31 @@ def data_dir() -> Path:
 
 
 _quick_checkpoints = None
+QUICK_PREFIX = "gancourse-quick-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists (POSIX)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale_quick_folders() -> None:
+    """Delete the quick-mode folders of sessions that have ended.
+
+    A notebook kernel is often killed rather than shut down, so its exit handler never runs;
+    the folder name carries the owner's process id, and the next session cleans up after it.
+    """
+    if os.name != "posix":  # on Windows os.kill(pid, 0) would terminate the process
+        return
+    for folder in Path(tempfile.gettempdir()).glob(QUICK_PREFIX + "*"):
+        owner = folder.name[len(QUICK_PREFIX):].split("-")[0]
+        if owner.isdigit() and int(owner) != os.getpid() and not _alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def checkpoint_path(name: str) -> Path:
@@ -83,12 +108,14 @@ def checkpoint_path(name: str) -> Path:
 
     `<data dir>/checkpoints/` normally; in quick mode a fresh temporary folder per session,
     so that a quick run never resumes from an earlier run's weights. That folder is deleted
-    when the session ends: a GAN notebook's checkpoints take about 100 MB.
+    when the session ends, or by the next session if this one was killed: a GAN notebook's
+    checkpoints take about 100 MB.
     """
     global _quick_checkpoints
     if is_quick():
         if _quick_checkpoints is None:
-            _quick_checkpoints = Path(tempfile.mkdtemp(prefix="gancourse-quick-"))
+            _remove_stale_quick_folders()
+            _quick_checkpoints = Path(tempfile.mkdtemp(prefix=f"{QUICK_PREFIX}{os.getpid()}-"))
             atexit.register(shutil.rmtree, _quick_checkpoints, ignore_errors=True)
         return _quick_checkpoints / name
     return data_dir() / "checkpoints" / name

@@ -60,3 +60,14 @@ def test_the_quick_checkpoint_folder_is_deleted_when_the_session_ends():
     folder = Path(run.stdout.strip())
     assert folder.parent == Path(tempfile.gettempdir()) and folder.name.startswith("gancourse-quick-")
     assert not folder.exists()
+
+
+def test_a_killed_sessions_quick_folder_is_removed_by_the_next_session():
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = Path(tempfile.mkdtemp(prefix=f"{config.QUICK_PREFIX}{ended.stdout.strip()}-"))
+    (stale / "03_mnist_gan.pt").write_bytes(b"x")
+    mine = Path(tempfile.mkdtemp(prefix=f"{config.QUICK_PREFIX}{os.getpid()}-"))  # a live owner: kept
+    script = "from gancourse import config; config.checkpoint_path('x.pt')"
+    subprocess.run([sys.executable, "-c", script], env={**os.environ, "GANCOURSE_QUICK": "1"}, check=True)
+    assert not stale.exists() and mine.exists()
+    mine.rmdir()
