@@ -72,7 +72,8 @@ def log_likelihoods(x, samples, sigmas, value_range=(0, 1), block: int = BLOCK) 
     n, d = x.shape
     k = len(mu)
     scales = (-0.5 / sigmas**2).tolist()
-    mu_blocks = [(mu[j : j + block].double(), mu[j : j + block].double().pow(2).sum(1)) for j in range(0, k, block)]
+    mu_blocks = [mu[j : j + block].double() for j in range(0, k, block)]
+    mu_blocks = [(mub, mub.pow(2).sum(1)) for mub in mu_blocks]
     out = torch.empty(len(sigmas), n, dtype=torch.float64)
     buffer = torch.empty(min(block, n), min(block, k), dtype=torch.float64, device=mu.device)
     for i in range(0, n, block):

@@ -2,8 +2,8 @@
 
 Decoding 25,000 JPEGs every epoch on Colab's two vCPUs keeps a GPU waiting; the decoded
 64x64 pictures of Dogs vs. Cats fit in 300 MB as uint8. The cache remembers what it was
-built from (the source folder, its files, their sizes and times, the image size) and is rebuilt when
-any of these changes, so it can never serve stale pictures.
+built from (the source folder, its files, their sizes and times, the image size) and is
+rebuilt when any of these changes, so it can never serve stale pictures.
 """
 
 import os

@@ -141,7 +141,8 @@ def download_competition(competition: str, folder: Path) -> Path:
         )
     archive = archives[0]
     try:
-        damaged = zipfile.ZipFile(archive).testzip()
+        with zipfile.ZipFile(archive) as download:  # closed before the rename (Windows refuses open files)
+            damaged = download.testzip()
     except zipfile.BadZipFile:
         damaged = archive.name
     if damaged is not None:
