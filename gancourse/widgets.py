@@ -25,11 +25,16 @@ STRIP_WIDTH = 760  # at most, for a row of pictures
 class Explorer(widgets.VBox):
     """The widget a cell shows. `sliders`, `buttons` and the `image` / `strip` widgets are its parts."""
 
-    def __init__(self, children, sliders, buttons, image, strip=None, readout=None, render_ms=0.0):
+    def __init__(self, name, children, sliders, buttons, image, strip=None, readout=None, render_ms=0.0):
         super().__init__(children)
+        self.name = name
         self.sliders, self.buttons = sliders, buttons
         self.image, self.strip, self.readout = image, strip, readout
         self.render_ms = render_ms  # the timed render that chose continuous_update
+
+    def __repr__(self):
+        # What a notebook shows where no widget can render (a saved file on GitHub, a closed kernel).
+        return f"<{self.name}: a live explorer; run this cell in JupyterLab or Colab to use its sliders>"
 
 
 def _scale(picture, strip: bool) -> int:
@@ -37,6 +42,11 @@ def _scale(picture, strip: bool) -> int:
     if strip:
         return max(1, min(3, STRIP_WIDTH // width))
     return max(1, round(SINGLE_HEIGHT / height))
+
+
+def _image():
+    # Flex boxes stretch their children across the cell; a picture keeps its own (enlarged) size.
+    return widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start"))
 
 
 def _show(image_widget, picture, strip=False):
@@ -94,7 +104,7 @@ def interpolate(
     t = _slider("t", 0.0, 1.0, 0.5, True, step=0.01)
     way = widgets.ToggleButtons(options=["lerp", "slerp"], value=method, description="path")
     new_a, new_b = widgets.Button(description="new z_a"), widgets.Button(description="new z_b")
-    image, strip, readout = widgets.Image(format="png"), widgets.Image(format="png"), widgets.HTML()
+    image, strip, readout = _image(), _image(), widgets.HTML()
 
     def update_frame(_=None):
         _show(image, frame())
@@ -121,6 +131,7 @@ def interpolate(
     update_all()
     controls = widgets.HBox([new_a, t, new_b])
     return Explorer(
+        "interpolate",
         [controls, way, image, readout, strip],
         {"t": t, "path": way},
         {"z_a": new_a, "z_b": new_b},
@@ -154,7 +165,7 @@ def latent_sliders(model, dims=None, codes=None, principal: bool = False, span: 
         _slider(n, lo, hi, v, True)
         for n, lo, hi, v in zip(basis.names, basis.low, basis.high, basis.start, strict=True)
     ]
-    image, readout = widgets.Image(format="png"), widgets.HTML()
+    image, readout = _image(), widgets.HTML()
     reset = widgets.Button(description="reset")
 
     def update(_=None):
@@ -176,8 +187,17 @@ def latent_sliders(model, dims=None, codes=None, principal: bool = False, span: 
         s.observe(update, names="value")
     reset.on_click(on_reset)
     update()
-    panel = widgets.HBox([widgets.VBox(sliders + [reset]), widgets.VBox([image, readout])])
-    return Explorer([panel], {s.description: s for s in sliders}, {"reset": reset}, image, None, readout, render_ms)
+    panel = widgets.HBox([widgets.VBox(sliders + [reset]), image])
+    return Explorer(
+        "latent_sliders",
+        [panel, readout],
+        {s.description: s for s in sliders},
+        {"reset": reset},
+        image,
+        None,
+        readout,
+        render_ms,
+    )
 
 
 def class_explorer(cgan, z=None, noise_dims: int = 4, span: float = 3.0, seed: int = 0) -> Explorer:
@@ -208,7 +228,7 @@ def class_explorer(cgan, z=None, noise_dims: int = 4, span: float = 3.0, seed: i
     sliders = [
         _slider(f"z{i + 1}", -span, span, float(state["z"][i].clamp(-span, span)), True) for i in range(noise_dims)
     ]
-    image, strip = widgets.Image(format="png"), widgets.Image(format="png")
+    image, strip = _image(), _image()
     new_noise = widgets.Button(description="new noise")
 
     def update_frame(_=None):
@@ -233,6 +253,7 @@ def class_explorer(cgan, z=None, noise_dims: int = 4, span: float = 3.0, seed: i
     update_all()
     panel = widgets.HBox([widgets.VBox(sliders + [new_noise]), image])
     return Explorer(
+        "class_explorer",
         [choice, panel, widgets.HTML("the same noise as every label:"), strip],
         {"label": choice, **{s.description: s for s in sliders}},
         {"noise": new_noise},
@@ -266,7 +287,7 @@ def direction_explorer(
         return latent.render_along(lm, state["z"], direction, [alpha.value], label)
 
     alpha = _slider("strength", -span, span, 0.0, True)
-    image, strip = widgets.Image(format="png"), widgets.Image(format="png")
+    image, strip = _image(), _image()
     new_z = widgets.Button(description="new z")
 
     def update_frame(_=None):
@@ -289,6 +310,7 @@ def direction_explorer(
     update_all()
     caption = widgets.HTML(f"strength from {-span:g} to {span:g}:")
     return Explorer(
+        "direction_explorer",
         [widgets.HBox([alpha, new_z]), image, caption, strip],
         {"strength": alpha},
         {"z": new_z},

@@ -1,7 +1,13 @@
 """Paths and small makers the tests share."""
 
 import gzip
+import os
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -37,3 +43,51 @@ def write_mnist_split(raw: Path, split: str, images: np.ndarray, labels: np.ndar
         path.write_bytes(gzip.compress(content) if gz else content)
         paths.append(path)
     return paths
+
+
+LAB_TOKEN = "gancourse-test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def jupyterlab(root: Path, scratch: Path):
+    """JupyterLab serving `root` on a free loopback port, its config and state kept in `scratch`; yields the URL."""
+    port = free_port()
+    jupyter = Path(sys.executable).with_name("jupyter")
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(scratch / "config"),
+        "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(scratch / "workspaces"),
+    }
+    process = subprocess.Popen(
+        [str(jupyter), "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+         f"--IdentityProvider.token={LAB_TOKEN}", *(["--allow-root"] if os.geteuid() == 0 else [])],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                request = urllib.request.Request(f"{base}/api/status", headers={"Authorization": f"token {LAB_TOKEN}"})
+                urllib.request.urlopen(request, timeout=5).close()
+                break
+            except OSError:
+                if process.poll() is not None:
+                    pytest.fail(f"jupyter lab exited: {process.stderr.read().decode()[-2000:]}")
+                if time.monotonic() > deadline:
+                    pytest.fail("jupyter lab did not answer within 60 s")
+                time.sleep(0.5)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

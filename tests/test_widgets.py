@@ -177,3 +177,7 @@ def test_explorers_are_widgets_the_notebook_can_show():
     assert isinstance(explorer, ipywidgets.VBox)
     assert explorer.image.format == "png" and explorer.image.value[:8] == b"\x89PNG\r\n\x1a\n"
     assert shown(explorer.image).shape[0] == 28 * round(widgets.SINGLE_HEIGHT / 28)
+
+
+def test_a_saved_notebook_shows_what_the_output_is():
+    assert repr(widgets.latent_sliders(VAE(latent_dim=2))).startswith("<latent_sliders: a live explorer; run this cell")
