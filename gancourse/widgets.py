@@ -64,14 +64,14 @@ def _timed(render) -> float:
     return sorted(times)[1]
 
 
-def _slider(description, low, high, value, continuous, step=None):
+def _slider(description, low, high, value, step=None):
+    # continuous_update is set once the model's frame has been timed.
     return widgets.FloatSlider(
         value=value,
         min=low,
         max=high,
         step=step or (high - low) / 200,
         description=description,
-        continuous_update=continuous,
         readout_format=".2f",
         layout=widgets.Layout(width="420px"),
     )
@@ -101,7 +101,7 @@ def interpolate(
     def frame():
         return latent.render_interpolation(lm, state["z_a"], state["z_b"], t.value, way.value, label)
 
-    t = _slider("t", 0.0, 1.0, 0.5, True, step=0.01)
+    t = _slider("t", 0.0, 1.0, 0.5, step=0.01)
     way = widgets.ToggleButtons(options=["lerp", "slerp"], value=method, description="path")
     new_a, new_b = widgets.Button(description="new z_a"), widgets.Button(description="new z_b")
     image, strip, readout = _image(), _image(), widgets.HTML()
@@ -162,7 +162,7 @@ def latent_sliders(model, dims=None, codes=None, principal: bool = False, span: 
         return latent.render_point(lm, code(), label)
 
     sliders = [
-        _slider(n, lo, hi, v, True)
+        _slider(n, lo, hi, v)
         for n, lo, hi, v in zip(basis.names, basis.low, basis.high, basis.start, strict=True)
     ]
     image, readout = _image(), widgets.HTML()
@@ -226,7 +226,7 @@ def class_explorer(cgan, z=None, noise_dims: int = 4, span: float = 3.0, seed: i
         options=list(range(lm.n_classes)), value=0, description="label", style={"button_width": "32px"}
     )
     sliders = [
-        _slider(f"z{i + 1}", -span, span, float(state["z"][i].clamp(-span, span)), True) for i in range(noise_dims)
+        _slider(f"z{i + 1}", -span, span, float(state["z"][i].clamp(-span, span))) for i in range(noise_dims)
     ]
     image, strip = _image(), _image()
     new_noise = widgets.Button(description="new noise")
@@ -286,7 +286,7 @@ def direction_explorer(
     def frame():
         return latent.render_along(lm, state["z"], direction, [alpha.value], label)
 
-    alpha = _slider("strength", -span, span, 0.0, True)
+    alpha = _slider("strength", -span, span, 0.0)
     image, strip = _image(), _image()
     new_z = widgets.Button(description="new z")
 
