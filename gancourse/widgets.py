@@ -64,6 +64,15 @@ def _timed(render) -> float:
     return sorted(times)[1]
 
 
+def _follow(sliders, frame, handler) -> float:
+    """Time one frame, let the sliders redraw while dragged only if that is fast enough, and connect them."""
+    render_ms = _timed(frame)
+    for s in sliders:
+        s.continuous_update = render_ms < RESPONSIVE_MS
+        s.observe(handler, names="value")
+    return render_ms
+
+
 def _slider(description, low, high, value, step=None):
     # continuous_update is set once the model's frame has been timed.
     return widgets.FloatSlider(
@@ -122,9 +131,7 @@ def interpolate(
 
         return handler
 
-    render_ms = _timed(frame)
-    t.continuous_update = render_ms < RESPONSIVE_MS
-    t.observe(update_frame, names="value")
+    render_ms = _follow([t], frame, update_frame)
     way.observe(update_all, names="value")
     new_a.on_click(redraw("z_a"))
     new_b.on_click(redraw("z_b"))
@@ -162,8 +169,7 @@ def latent_sliders(model, dims=None, codes=None, principal: bool = False, span: 
         return latent.render_point(lm, code(), label)
 
     sliders = [
-        _slider(n, lo, hi, v)
-        for n, lo, hi, v in zip(basis.names, basis.low, basis.high, basis.start, strict=True)
+        _slider(n, lo, hi, v) for n, lo, hi, v in zip(basis.names, basis.low, basis.high, basis.start, strict=True)
     ]
     image, readout = _image(), widgets.HTML()
     reset = widgets.Button(description="reset")
@@ -181,10 +187,7 @@ def latent_sliders(model, dims=None, codes=None, principal: bool = False, span: 
         for s, start in zip(sliders, basis.start, strict=True):
             s.value = start
 
-    render_ms = _timed(frame)
-    for s in sliders:
-        s.continuous_update = render_ms < RESPONSIVE_MS
-        s.observe(update, names="value")
+    render_ms = _follow(sliders, frame, update)
     reset.on_click(on_reset)
     update()
     panel = widgets.HBox([widgets.VBox(sliders + [reset]), image])
@@ -225,9 +228,7 @@ def class_explorer(cgan, z=None, noise_dims: int = 4, span: float = 3.0, seed: i
     choice = widgets.ToggleButtons(
         options=list(range(lm.n_classes)), value=0, description="label", style={"button_width": "32px"}
     )
-    sliders = [
-        _slider(f"z{i + 1}", -span, span, float(state["z"][i].clamp(-span, span))) for i in range(noise_dims)
-    ]
+    sliders = [_slider(f"z{i + 1}", -span, span, float(state["z"][i].clamp(-span, span))) for i in range(noise_dims)]
     image, strip = _image(), _image()
     new_noise = widgets.Button(description="new noise")
 
@@ -244,10 +245,7 @@ def class_explorer(cgan, z=None, noise_dims: int = 4, span: float = 3.0, seed: i
             s.value = float(state["z"][i].clamp(-span, span))
         update_all()
 
-    render_ms = _timed(frame)
-    for s in sliders:
-        s.continuous_update = render_ms < RESPONSIVE_MS
-        s.observe(update_all, names="value")
+    render_ms = _follow(sliders, frame, update_all)
     choice.observe(update_frame, names="value")
     new_noise.on_click(on_new)
     update_all()
@@ -303,9 +301,7 @@ def direction_explorer(
         state["z"] = _random_code(lm, rng)
         update_all()
 
-    render_ms = _timed(frame)
-    alpha.continuous_update = render_ms < RESPONSIVE_MS
-    alpha.observe(update_frame, names="value")
+    render_ms = _follow([alpha], frame, update_frame)
     new_z.on_click(on_new)
     update_all()
     caption = widgets.HTML(f"strength from {-span:g} to {span:g}:")
