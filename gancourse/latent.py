@@ -45,8 +45,8 @@ class LatentModel:
         with torch.no_grad(), _evaluating(self.model):
             if self.n_classes:
                 if labels is None:
-                    raise ValueError(f"{self.call_name} is conditional: give a label, e.g. label=8.")
-                labels = torch.as_tensor(labels, device=device).long().expand(len(z))
+                    raise ValueError(f"{type(self.model).__name__} is conditional: give a label, e.g. label=8.")
+                labels = torch.as_tensor(labels, device=device).long().expand(len(z))  # one label for all, or one each
                 out = _call(self.model, self.call_name, z, labels)
             else:
                 out = _call(self.model, self.call_name, z)
@@ -270,12 +270,15 @@ def nearest_distance(z: torch.Tensor, codes: torch.Tensor) -> float:
     return torch.cdist(z.reshape(1, -1).float(), codes.float()).min().item()
 
 
-def typical_nearest_distance(codes: torch.Tensor, n: int = 500) -> float:
-    """The median distance from an encoded data point to its nearest other one: what 'close to the data' means."""
-    codes = torch.as_tensor(codes, dtype=torch.float32)[: max(n, 2) * 4]
-    queries, rest = codes[:n], codes
-    distances = torch.cdist(queries, rest)
-    distances[torch.arange(len(queries)), torch.arange(len(queries))] = float("inf")
+def typical_nearest_distance(codes: torch.Tensor, n: int = 200) -> float:
+    """The median distance from an encoded data point to its nearest other one: what 'close to the data' means.
+
+    Measured against all codes, as `nearest_distance` is, for the first n of them as queries.
+    """
+    codes = torch.as_tensor(codes, dtype=torch.float32)
+    queries = codes[:n]
+    distances = torch.cdist(queries, codes)
+    distances[torch.arange(len(queries)), torch.arange(len(queries))] = float("inf")  # not itself
     return distances.min(dim=1).values.median().item()
 
 
@@ -290,10 +293,8 @@ def render_classes(model, z: torch.Tensor, labels=None) -> np.ndarray:
             f"{type(lm.model).__name__} is not conditional (n_classes = 0). Fix: pass the conditional generator."
         )
     labels = torch.arange(lm.n_classes) if labels is None else torch.as_tensor(labels)
-    device = _device_of(lm.model)
-    with torch.no_grad(), _evaluating(lm.model):
-        images = _call(lm.model, lm.call_name, z.reshape(1, -1).expand(len(labels), -1).to(device), labels.to(device))
-    return pixels(images.float().cpu(), lm.value_range, nrow=len(labels))
+    images = lm.images(z.reshape(1, -1).expand(len(labels), -1), labels)
+    return pixels(images, lm.value_range, nrow=len(labels))
 
 
 def render_along(model, z: torch.Tensor, direction: torch.Tensor, strengths, label=None) -> np.ndarray:
