@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(TORCH)
 	$(PY) -m pip install --quiet -e ".[dev]"
+	# Colab's ipywidgets, beside the venv's 8, for the test that drives the explorers through its API.
+	$(PY) -m pip install --quiet --no-deps --upgrade --target $(VENV)/ipywidgets-7.7.1 "ipywidgets==7.7.1" ipython_genutils
 	$(PY) -m ipykernel install --user --name gancourse --display-name "Python (gancourse)" >/dev/null
 	touch $@
 
