@@ -11,7 +11,6 @@ Directions follow the seed notes on controllable generation: the difference of t
 in a latent space, or the averaged path of gradient ascent on a classifier's score.
 """
 
-import contextlib
 import io
 import math
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .models import evaluating
 from .plot import grid_image
 
 INTERFACE = (
@@ -42,7 +42,7 @@ class LatentModel:
         """Decode on the model's device in eval mode (BatchNorm must not see a one-image batch); images on the CPU."""
         device = _device_of(self.model)
         z = z.to(device=device, dtype=torch.float32)
-        with torch.no_grad(), _evaluating(self.model):
+        with torch.no_grad(), evaluating(self.model):
             if self.n_classes:
                 if labels is None:
                     raise ValueError(f"{type(self.model).__name__} is conditional: give a label, e.g. label=8.")
@@ -95,18 +95,6 @@ def latent_model(model) -> LatentModel:
 def _device_of(model) -> torch.device:
     parameter = next(iter(model.parameters()), None) if isinstance(model, torch.nn.Module) else None
     return parameter.device if parameter is not None else torch.device("cpu")
-
-
-@contextlib.contextmanager
-def _evaluating(model):
-    training = getattr(model, "training", False)
-    if training:
-        model.eval()
-    try:
-        yield
-    finally:
-        if training:
-            model.train()
 
 
 def _call(model, call_name, *args):
@@ -333,7 +321,7 @@ def classifier_direction(
     start = z.detach().to(device).float()
     current = start.clone().requires_grad_(True)
     done = torch.zeros(len(start), dtype=torch.bool, device=device)
-    with _evaluating(lm.model), _evaluating(classifier):
+    with evaluating(lm.model), evaluating(classifier):
         for _ in range(steps):
             log_p = torch.log_softmax(classifier(_call(lm.model, lm.call_name, current)), dim=1)[:, target]
             done |= log_p.detach().exp() >= until

@@ -13,6 +13,8 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
+from .models.modes import evaluating
+
 
 @dataclass
 class History:
@@ -207,11 +209,8 @@ class FixedNoise:
         self.frames = []
 
     def __call__(self, epoch: int, history: History) -> None:
-        was_training = self.generator.training
-        self.generator.eval()
-        with torch.no_grad():
+        with torch.no_grad(), evaluating(self.generator):
             fakes = self.generator(self.z) if self.labels is None else self.generator(self.z, self.labels)
-        self.generator.train(was_training)
         self.frames.append(fakes.cpu())
 
     def state_dict(self) -> dict:

@@ -55,3 +55,18 @@ def test_vae_forward_returns_reconstruction_and_posterior_parameters():
     model = VAE(latent_dim=20)
     x_hat, mu, logvar = model(torch.rand(3, 1, 28, 28))
     assert x_hat.shape == (3, 1, 28, 28) and mu.shape == logvar.shape == (3, 20)
+
+
+def test_evaluating_switches_to_eval_and_hands_the_mode_back_even_after_an_error():
+    from gancourse.models import evaluating
+
+    model = VAE(latent_dim=2)
+    model.train()
+    with pytest.raises(RuntimeError), evaluating(model):
+        assert not model.training and not model.fc1.training
+        raise RuntimeError("a failing forward")
+    assert model.training and model.fc1.training
+    model.eval()
+    with evaluating(model):
+        pass
+    assert not model.training  # a model in eval mode stays there

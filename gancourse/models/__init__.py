@@ -1,9 +1,11 @@
 """Reference architectures, named as in their papers. Models import nothing from train, plot or widgets."""
 
 from .autoencoder import VAE, ConvAutoencoder, ConvVAE, MLPAutoencoder, reparameterize
+from .modes import evaluating
 from .summary import summary
 
-__all__ = ["VAE", "ConvAutoencoder", "ConvVAE", "MLPAutoencoder", "reparameterize", "count_parameters", "summary"]
+__all__ = ["VAE", "ConvAutoencoder", "ConvVAE", "MLPAutoencoder", "reparameterize"]
+__all__ += ["count_parameters", "evaluating", "summary"]
 
 
 def count_parameters(model) -> int:

@@ -2,6 +2,8 @@
 
 import torch
 
+from .modes import evaluating
+
 
 def summary(model: torch.nn.Module, input_shape=(1, 1, 28, 28), n_classes: int = 0) -> None:
     """Print every leaf layer with its output shape and parameter count, then the total.
@@ -24,16 +26,13 @@ def summary(model: torch.nn.Module, input_shape=(1, 1, 28, 28), n_classes: int =
         if not list(module.children()):
             hooks.append(module.register_forward_hook(record(name)))
     device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     try:
-        with torch.no_grad():
+        with torch.no_grad(), evaluating(model):
             x = torch.zeros(input_shape, device=device)
             model(x, torch.zeros(len(x), dtype=torch.long, device=device)) if n_classes else model(x)
     finally:
         for h in hooks:
             h.remove()
-        model.train(was_training)
     widths = [max(len(r[i]) for r in rows + [("Layer (type)", "Output shape", "Param #")]) for i in range(3)]
     line = f"{{:<{widths[0]}}}  {{:<{widths[1]}}}  {{:>{widths[2]}}}"
     print(line.format("Layer (type)", "Output shape", "Param #"))
