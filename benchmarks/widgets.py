@@ -16,6 +16,7 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
+import ipywidgets  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
@@ -36,9 +37,11 @@ MODELS = {
 }
 
 
+SHOWN = ipywidgets.Image(format="png")
+
+
 def widget_frame(lm, z, label):
-    picture = latent.render_point(lm, z, label)
-    return latent.png(picture, max(1, round(widgets.SINGLE_HEIGHT / picture.shape[0])))
+    widgets._show(SHOWN, latent.render_point(lm, z, label))  # exactly what the explorers do on a slider move
 
 
 def matplotlib_frame(lm, z, label):

@@ -273,13 +273,19 @@ def typical_nearest_distance(codes: torch.Tensor, n: int = 200) -> float:
 # Classes and directions
 
 
-def render_classes(model, z: torch.Tensor, labels=None) -> np.ndarray:
-    """The same noise z drawn as every label (or the given ones), in one row."""
+def conditional_model(model) -> LatentModel:
+    """`latent_model`, for a generator that must take labels."""
     lm = latent_model(model)
     if not lm.n_classes:
         raise TypeError(
             f"{type(lm.model).__name__} is not conditional (n_classes = 0). Fix: pass the conditional generator."
         )
+    return lm
+
+
+def render_classes(model, z: torch.Tensor, labels=None) -> np.ndarray:
+    """The same noise z drawn as every label (or the given ones), in one row."""
+    lm = conditional_model(model)
     labels = torch.arange(lm.n_classes) if labels is None else torch.as_tensor(labels)
     images = lm.images(z.reshape(1, -1).expand(len(labels), -1), labels)
     return pixels(images, lm.value_range, nrow=len(labels))

@@ -208,11 +208,7 @@ def class_explorer(cgan, z=None, noise_dims: int = 4, span: float = 3.0, seed: i
 
     The row below draws the same noise as every label: same noise, another digit.
     """
-    lm = latent.latent_model(cgan)
-    if not lm.n_classes:
-        raise TypeError(
-            f"{type(lm.model).__name__} is not conditional (n_classes = 0). Fix: pass the conditional generator."
-        )
+    lm = latent.conditional_model(cgan)
     rng = torch.Generator().manual_seed(seed)
     state = {"z": _random_code(lm, rng) if z is None else torch.as_tensor(z).float().cpu().reshape(-1)}
     noise_dims = min(noise_dims, lm.latent_dim)
