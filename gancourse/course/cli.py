@@ -84,8 +84,8 @@ def cmd_data(args) -> int:
 
     try:
         if args.dataset == "mnist":
-            for train in (True, False):
-                print(data.mnist(train=train))
+            for split in ("train", "valid", "test"):
+                print(data.mnist(split))
         else:
             print(data.dogs_vs_cats(which="dogs", image_size=64))
     except data.DataUnavailableError as error:

@@ -6,13 +6,17 @@ place, so an interrupted download can never pass for a complete one.
 
 import hashlib
 import os
+import socket
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
-# Long enough for a slow mirror, short enough that a dead one does not freeze a notebook.
+# Reading: long enough for a slow mirror. Connecting: a host that answers does so in well under
+# a second, and a network that swallows packets must not freeze a notebook cell for minutes.
 TIMEOUT_SECONDS = 30
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 class DataUnavailableError(RuntimeError):
@@ -31,6 +35,30 @@ def md5sum(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Hosts that could not be reached in this session, with the reason: asked once, not on every call.
+_unreachable = {}
+
+
+def _connect(host: str, port: int) -> None:
+    """Open and close one connection, so that a dead network fails within CONNECT_TIMEOUT_SECONDS."""
+    socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_SECONDS).close()
+
+
+def _why_unreachable(url: str):
+    """None when the host of `url` accepts a connection, else why not (remembered for the session)."""
+    parts = urllib.parse.urlsplit(url)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    if (host, port) not in _unreachable:
+        try:
+            _connect(host, port)
+        except OSError as error:  # timeout, refused, no DNS: all are OSErrors
+            why = f"{error}" or type(error).__name__
+            _unreachable[host, port] = f"{host}:{port} unreachable ({why}; not retried this session)"
+        else:
+            return None
+    return _unreachable[host, port]
+
+
 def fetch(urls, destination: Path, md5: str) -> Path:
     """Download the first of `urls` that answers into `destination`, verified by `md5`."""
     destination = Path(destination)
@@ -38,6 +66,10 @@ def fetch(urls, destination: Path, md5: str) -> Path:
     partial = destination.with_name(destination.name + ".part")
     failures = []
     for url in urls:
+        unreachable = _why_unreachable(url)
+        if unreachable:
+            failures.append(f"{url}: {unreachable}")
+            continue
         try:
             request = urllib.request.Request(url, headers={"User-Agent": "gancourse"})
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response, open(partial, "wb") as out:

