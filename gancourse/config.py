@@ -8,6 +8,7 @@ import atexit
 import os
 import random
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -73,6 +74,32 @@ def data_dir() -> Path:
         path = Path.cwd() / "data"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def user_cache_dir() -> Path:
+    """The user's own cache folder for what the course derives (decoded images, the judge's weights)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "gancourse"
+
+
+def ours_to_write(folder: Path) -> bool:
+    """True when `folder` belongs to this user and its owner may write to it.
+
+    os.access alone is not enough: root may write anywhere, also into a shared read-only
+    copy of the data (the course machines' ../shared/data), which must stay untouched.
+    """
+    try:
+        info = Path(folder).stat()
+    except OSError:
+        return False
+    owner = info.st_uid == os.getuid() if hasattr(os, "getuid") else True
+    return owner and bool(info.st_mode & stat.S_IWUSR) and os.access(folder, os.W_OK)
+
+
+def cache_dir(folder: Path) -> Path:
+    """`folder` when it is ours to write (see ours_to_write), else the user cache."""
+    folder = Path(folder)
+    return folder if ours_to_write(folder) else user_cache_dir()
 
 
 _quick_checkpoints = None

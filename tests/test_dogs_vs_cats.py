@@ -244,3 +244,40 @@ def test_the_cli_names_the_fix_without_a_traceback(data_dir, capsys):
 
     assert main(["data", "dogs-vs-cats"]) == 2
     assert "No Kaggle credentials found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not a picture"])
+def test_a_damaged_jpeg_names_the_file_and_writes_no_cache(data_dir, damage):
+    folder = data_dir / "dogs-vs-cats" / "train"
+    folder.mkdir(parents=True)
+    for i in range(3):
+        (folder / f"cat.{i}.jpg").write_bytes(jpeg((220, 20, 20), size=(120, 90)))
+        (folder / f"dog.{i}.jpg").write_bytes(jpeg((20, 20, 220), size=(120, 90)))
+    bad = folder / "dog.1.jpg"
+    content = bad.read_bytes()
+    bad.write_bytes(content[: len(content) // 3] if damage == "truncated" else b"<html>403</html>")
+    with pytest.raises(DataUnavailableError, match=f"{bad}.*cannot be decoded.*Fix: delete it"):
+        dogs_vs_cats("both", image_size=32)
+    assert not list((data_dir / "dogs-vs-cats").glob("cache-*")), "no cache from a half-decoded folder"
+
+
+def test_a_folder_that_is_not_ours_gets_no_cache_even_as_root(tmp_path, monkeypatch):
+    # The course machines' ../shared/data is read-only; root could still write into it.
+    shared = tmp_path / "shared"
+    folder = shared / "dogs-vs-cats" / "train"
+    folder.mkdir(parents=True)
+    for i in range(2):
+        (folder / f"cat.{i}.jpg").write_bytes(jpeg((220, 20, 20)))
+        (folder / f"dog.{i}.jpg").write_bytes(jpeg((20, 20, 220)))
+    for path in (folder, folder.parent, shared):
+        path.chmod(0o555)
+    monkeypatch.setenv("GANCOURSE_DATA_DIR", str(shared))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    try:
+        dataset = dogs_vs_cats("both", image_size=16)
+        assert len(dataset) == 4
+        assert sorted(p.name for p in (shared / "dogs-vs-cats").iterdir()) == ["train"], "nothing written there"
+        assert (tmp_path / "user-cache" / "gancourse" / "cache-both-16px.pt").is_file()
+    finally:
+        for path in (folder, folder.parent, shared):
+            path.chmod(0o755)

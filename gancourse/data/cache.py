@@ -14,6 +14,8 @@ from PIL import Image
 from torchvision.transforms.functional import center_crop, pil_to_tensor, resize
 from tqdm.auto import tqdm
 
+from .download import DataUnavailableError
+
 FORMAT = 1  # bump when the cache's content changes meaning
 
 
@@ -23,8 +25,15 @@ def decode(path: Path, size: int) -> torch.Tensor:
     The same pixels as ImageFolder with Resize(size) + CenterCrop(size): the same decoder (PIL)
     and the same resampling. Resize with one number keeps the aspect ratio.
     """
-    with Image.open(path) as image:
-        picture = image.convert("RGB")
+    try:
+        with Image.open(path) as image:
+            picture = image.convert("RGB")  # decoding happens here: a cut-short JPEG fails here, not at open()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise DataUnavailableError(
+            f"{path} cannot be decoded as a picture ({error}): the file is damaged or cut short. Fix: delete it, "
+            "or unpack it again from the archive, then run again (the cache is only written once every "
+            "picture decodes)."
+        ) from error
     return pil_to_tensor(center_crop(resize(picture, size), [size, size]))
 
 

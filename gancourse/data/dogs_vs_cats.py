@@ -96,9 +96,10 @@ def unpack(archive: Path, folder: Path) -> Path:
 
 
 def _cache_file(root: Path, which: str, size: int) -> Path:
+    """Beside the pictures when the data folder is ours; in the user cache for a shared or read-only copy."""
     folder = root / COMPETITION
-    if not os.access(folder if folder.is_dir() else root, os.W_OK):  # a read-only shared copy
-        folder = Path.home() / ".cache" / "gancourse"
+    if not config.ours_to_write(folder if folder.is_dir() else root):
+        folder = config.user_cache_dir()
     return folder / f"cache-{which}-{size}px.pt"
 
 
