@@ -1,0 +1,226 @@
+"""The independent judge: a digit classifier, trained on real digits, scores generated ones.
+
+A GAN's own losses do not say whether its pictures are good (lecture 3), and a Parzen
+estimate rewards closeness to test pixels more than digit-ness (Theis et al. 2016). The
+readings of the seed lectures point to scores from a classifier instead (Salimans et al.
+2016, Heusel et al. 2017); on MNIST a small CNN is the usual stand-in for Inception:
+
+- **confidence**: the classifier's mean top probability. Real test digits score close to 1,
+  smudges and noise far lower.
+- **classes covered**: how many of the 10 digits are drawn at all (at least `MIN_SHARE` of
+  the samples confidently classified as that digit). A collapsed generator covers few.
+- **label accuracy** (conditional models): the share of samples classified as the label
+  they were drawn for. Chance is 0.1.
+- **Fréchet distance** between Gaussians fitted to the classifier's features of real test
+  digits and of the samples (FID with this classifier in place of Inception). Lower is
+  better; it compares whole distributions, so it also sees missing variety.
+
+The classifier is trained once on the session's real training digits (`mnist("train")`)
+and cached beside the data, or in the user cache where the data folder is not ours.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from . import config
+from .data import mnist
+from .models.modes import evaluating
+
+MIN_SHARE = 0.01  # a digit counts as drawn when at least 1 % of the samples are confidently that digit
+CONFIDENT = 0.5
+FORMAT = 1  # bump when the classifier or its training changes, so old caches are not used
+TRAIN_STEPS = 600
+BATCH = 64
+
+
+class DigitClassifier(nn.Module):
+    """Two 3x3 conv layers (16, 32 channels) with max pooling, 128 features, 10 logits. Input in [-1, 1]."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # [16, 14, 14]
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # [32, 7, 7]
+            nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(),  # the features the Fréchet distance uses
+        )
+        self.head = nn.Linear(128, 10)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+
+def frechet_distance(mu_a, cov_a, mu_b, cov_b) -> float:
+    """||mu_a - mu_b||^2 + tr(cov_a + cov_b - 2 (cov_a cov_b)^(1/2)), in float64.
+
+    tr((cov_a cov_b)^(1/2)) is the sum of the square roots of the eigenvalues of the symmetric
+    matrix cov_a^(1/2) cov_b cov_a^(1/2), which has the same eigenvalues; symmetric eigensolvers
+    are stable where a general matrix square root is not.
+    """
+    mu_a, cov_a, mu_b, cov_b = (torch.as_tensor(t, dtype=torch.float64) for t in (mu_a, cov_a, mu_b, cov_b))
+    values, vectors = torch.linalg.eigh(cov_a)
+    root_a = vectors @ torch.diag(values.clamp(min=0).sqrt()) @ vectors.T
+    middle = torch.linalg.eigvalsh(root_a @ cov_b @ root_a).clamp(min=0).sqrt().sum()
+    return float((mu_a - mu_b).pow(2).sum() + torch.trace(cov_a) + torch.trace(cov_b) - 2 * middle)
+
+
+def _gaussian(features: torch.Tensor):
+    features = features.double()
+    return features.mean(0), torch.cov(features.T)
+
+
+@dataclass
+class Scores:
+    """What the judge says about a set of samples."""
+
+    n: int
+    confidence: float
+    classes_covered: int
+    class_shares: list
+    frechet_distance: float
+    label_accuracy: float | None = None
+
+    def __str__(self) -> str:
+        text = (f"confidence {self.confidence:.2f}, {self.classes_covered}/10 classes covered, "
+                f"Fréchet distance {self.frechet_distance:.1f}")
+        if self.label_accuracy is not None:
+            text += f", label accuracy {self.label_accuracy:.2f}"
+        return text + f" ({self.n} samples)"
+
+
+class DigitJudge:
+    """A trained DigitClassifier plus the real test digits' feature statistics; `score` judges samples."""
+
+    def __init__(self, classifier: DigitClassifier, source: str, test_accuracy: float, real_features: torch.Tensor):
+        self.classifier, self.source, self.test_accuracy = classifier.eval(), source, test_accuracy
+        self.real_mu, self.real_cov = _gaussian(real_features)
+
+    def __repr__(self) -> str:
+        return f"DigitJudge(trained on {self.source}; test accuracy {self.test_accuracy:.3f})"
+
+    @torch.no_grad()
+    def _run(self, images: torch.Tensor, value_range):
+        images = _as_judged(images, value_range)
+        logits, features = [], []
+        with evaluating(self.classifier):
+            for chunk in images.split(1000):
+                f = self.classifier.features(chunk)
+                features.append(f)
+                logits.append(self.classifier.head(f))
+        return torch.cat(logits).softmax(1), torch.cat(features)
+
+    def score(self, images: torch.Tensor, labels=None, value_range=(-1, 1)) -> Scores:
+        """Scores of `images` ([N, 1, 28, 28] in `value_range`); `labels`: the classes they were drawn for."""
+        probabilities, features = self._run(images, value_range)
+        confidence, predicted = probabilities.max(1)
+        confident = predicted[confidence >= CONFIDENT]
+        shares = torch.bincount(confident, minlength=10).double() / len(images)
+        label_accuracy = None
+        if labels is not None:
+            labels = torch.as_tensor(labels).view(-1).cpu()
+            if len(labels) != len(images):
+                raise ValueError(f"{len(images)} images but {len(labels)} labels: give one label per image.")
+            label_accuracy = (predicted == labels).double().mean().item()
+        return Scores(
+            n=len(images), confidence=confidence.double().mean().item(),
+            classes_covered=int((shares >= MIN_SHARE).sum()), class_shares=[round(s, 3) for s in shares.tolist()],
+            frechet_distance=frechet_distance(self.real_mu, self.real_cov, *_gaussian(features)),
+            label_accuracy=label_accuracy,
+        )
+
+
+def _as_judged(images: torch.Tensor, value_range) -> torch.Tensor:
+    """Samples as [N, 1, 28, 28] float32 in [-1, 1] on the CPU, or a clear error."""
+    images = torch.as_tensor(images).detach().cpu().float()
+    if images.dim() == 2 and images.shape[1] == 784:
+        images = images.view(-1, 1, 28, 28)
+    if images.dim() != 4 or images.shape[1:] != (1, 28, 28):
+        raise ValueError(f"the judge scores MNIST-shaped digits [N, 1, 28, 28]; got {list(images.shape)}.")
+    if not torch.isfinite(images).all():
+        raise ValueError("the samples contain NaN or inf: the generator diverged. Fix: retrain with a lower "
+                         "learning rate, then score again.")
+    low, high = value_range
+    return (images - low) / (high - low) * 2 - 1
+
+
+def _new_classifier(seed: int = 0) -> DigitClassifier:
+    """A fresh classifier whose initial weights come from `seed`, not from (and not moving) the global RNG."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return DigitClassifier()
+
+
+def _shuffle_pixels(images: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """The same ink, in random places: a picture with a digit's statistics but no digit."""
+    flat = images.flatten(1)
+    order = torch.argsort(torch.rand(flat.shape, generator=rng), dim=1)
+    return flat.gather(1, order).view_as(images)
+
+
+def _train(train_set, seed: int = 0) -> DigitClassifier:
+    """TRAIN_STEPS steps of Adam on the real training digits, with random numbers of its own (not the global RNG)."""
+    rng = torch.Generator().manual_seed(seed)
+    classifier = _new_classifier(seed)
+    images, labels = train_set.tensors()
+    optimizer = torch.optim.Adam(classifier.parameters(), lr=1e-3)
+    classifier.train()
+    for step in range(TRAIN_STEPS):
+        if step % (len(images) // BATCH) == 0:
+            order = torch.randperm(len(images), generator=rng)
+        start = (step % (len(images) // BATCH)) * BATCH
+        index = order[start:start + BATCH]
+        # One pixel of random shift: a judge that only knows perfectly centred digits is too strict.
+        dx, dy = torch.randint(-1, 2, (2,), generator=rng).tolist()
+        batch = torch.roll(images[index], shifts=(dy, dx), dims=(2, 3))
+        loss = F.cross_entropy(classifier(batch), labels[index])
+        # Outlier exposure (Hendrycks et al. 2019): on noise and on digits with their pixels
+        # shuffled, the classifier is taught to be unsure (uniform target). Without it a CNN is
+        # 95 % "sure" of pure noise, and its confidence would say nothing about a bad generator.
+        outliers = torch.cat([torch.rand(BATCH // 4, 1, 28, 28, generator=rng) * 2 - 1,
+                              _shuffle_pixels(batch[: BATCH // 4], rng)])
+        loss = loss - 0.5 * F.log_softmax(classifier(outliers), dim=1).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return classifier.eval()
+
+
+def _cache_file(source: str, n_train: int) -> Path:
+    key = hashlib.sha256(f"{FORMAT}:{source}:{n_train}:{TRAIN_STEPS}".encode()).hexdigest()[:12]
+    folder = config.data_dir() / "MNIST"
+    base = folder if folder.is_dir() and config.ours_to_write(folder) else config.cache_dir(config.data_dir())
+    return base / f"digit-judge-{key}.pt"
+
+
+_judges = {}
+
+
+def digit_judge() -> DigitJudge:
+    """The judge for this session's digits: trained on mnist("train") once (about 15 s on 2 CPU cores), then cached."""
+    train_set, test_set = mnist("train"), mnist("test")
+    source = train_set.source.rsplit(",", 1)[0]
+    cache = _cache_file(source, len(train_set))
+    if cache not in _judges:
+        classifier = _new_classifier()
+        try:
+            classifier.load_state_dict(torch.load(cache, map_location="cpu", weights_only=True))
+        except (FileNotFoundError, RuntimeError, EOFError, ValueError, OSError):  # absent, torn, or from elsewhere
+            classifier = _train(train_set)
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            temporary = cache.with_name(cache.name + ".tmp")
+            torch.save(classifier.state_dict(), temporary)
+            temporary.replace(cache)
+        images, labels = test_set.tensors()
+        with torch.no_grad():
+            features = torch.cat([classifier.features(chunk) for chunk in images.split(1000)])
+            accuracy = (classifier.head(features).argmax(1) == labels).double().mean().item()
+        _judges[cache] = DigitJudge(classifier, source, accuracy, features)
+    return _judges[cache]
+
