@@ -7,6 +7,7 @@ atomic checkpoints, resume, Ctrl-C, and a stop on NaN.
 
 import math
 import os
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .models.modes import evaluating
+from .signature import differences, signature
 
 
 @dataclass
@@ -67,9 +69,36 @@ def save_checkpoint(path: Path, payload: dict) -> None:
     os.replace(temporary, path)
 
 
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be read; the message names the file and the fix."""
+
+
 def load_checkpoint(path: Path) -> dict:
-    """Load with weights_only=True: a checkpoint from elsewhere cannot run code on load."""
-    return torch.load(path, map_location="cpu", weights_only=True)
+    """Load with weights_only=True: a checkpoint from elsewhere cannot run code on load.
+
+    A file torch cannot read (cut short, overwritten, not a checkpoint) raises CheckpointError
+    naming it; pickle's refusal of code (UnpicklingError) is passed on as it is.
+    """
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise
+    except Exception as error:  # RuntimeError (torn zip), EOFError, OSError [Errno 22], ...
+        detail = " ".join(str(error).split())[:200] or type(error).__name__
+        raise CheckpointError(
+            f"{path} is not a readable checkpoint ({detail}): it was cut short or is not one of fit()'s. "
+            f"Fix: move it away or delete it, and run fit() again to train afresh."
+        ) from error
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename an old run's checkpoint to `<name>.<n>.old<suffix>` beside it, never overwriting one."""
+    path = Path(path)
+    n = 1
+    while (aside := path.with_name(f"{path.stem}.{n}.old{path.suffix}")).exists():
+        n += 1
+    os.replace(path, aside)
+    return aside
 
 
 def _as_float(name: str, value, epoch: int, step: int) -> float:
@@ -81,6 +110,42 @@ def _as_float(name: str, value, epoch: int, step: int) -> float:
             "range, or compute the loss from logits."
         )
     return value
+
+
+def _same_run_checkpoint(checkpoint, run: dict, state: dict):
+    """The saved checkpoint when it was written by this same run (see signature.py), else None.
+
+    A checkpoint of a changed run (another step function, model shape, optimiser or
+    hyper-parameter) is renamed aside, never loaded and never deleted, and the run starts afresh.
+    """
+    if not Path(checkpoint).exists():
+        return None
+    saved = load_checkpoint(checkpoint)
+    if not isinstance(saved, dict) or not {"state", "history", "batches_done"} <= set(saved):
+        raise CheckpointError(f"{checkpoint} was not written by fit(). Fix: move it away or delete it.")
+    if set(saved["state"]) != set(state):
+        raise ValueError(
+            f"checkpoint {checkpoint} holds {sorted(saved['state'])} but state has {sorted(state)}. "
+            "Fix: pass the same state names, or delete the checkpoint to start afresh."
+        )
+    changed = differences(saved.get("signature", {}), run)
+    if changed:
+        aside = _set_aside(checkpoint)
+        print(f"Starting afresh: {'; '.join(changed)} changed since {checkpoint} was written (kept as {aside.name}).")
+        return None
+    return saved
+
+
+def _restore(saved_state: dict, state: dict, checkpoint) -> None:
+    for name, obj in state.items():
+        try:
+            obj.load_state_dict(saved_state[name])
+        except (RuntimeError, ValueError, KeyError) as error:
+            detail = " ".join(str(error).split())[:300]
+            raise ValueError(
+                f"checkpoint {checkpoint} does not fit state['{name}'] (was the model or optimiser changed "
+                f"since it was saved?): {detail}\nFix: delete the checkpoint to train afresh."
+            ) from error
 
 
 def fit(step, data, epochs: int, *, state: dict | None = None, checkpoint=None, callbacks=(), progress=True):
@@ -101,23 +166,10 @@ def fit(step, data, epochs: int, *, state: dict | None = None, checkpoint=None, 
     state = state or {}
     history = History()
     start_epoch, skip_batches, resume_rng, epoch_rng = 0, 0, None, None
-
-    if checkpoint is not None and Path(checkpoint).exists():
-        saved = load_checkpoint(checkpoint)
-        if set(saved["state"]) != set(state):
-            raise ValueError(
-                f"checkpoint {checkpoint} holds {sorted(saved['state'])} but state has {sorted(state)}. "
-                "Fix: pass the same state names, or delete the checkpoint to start afresh."
-            )
-        for name, obj in state.items():
-            try:
-                obj.load_state_dict(saved["state"][name])
-            except (RuntimeError, ValueError, KeyError) as error:
-                detail = " ".join(str(error).split())[:300]
-                raise ValueError(
-                    f"checkpoint {checkpoint} does not fit state['{name}'] (was the model or optimiser changed "
-                    f"since it was saved?): {detail}\nFix: delete the checkpoint to train afresh."
-                ) from error
+    run = signature(step, state)  # before any loading: the settings this call was given
+    saved = _same_run_checkpoint(checkpoint, run, state) if checkpoint is not None else None
+    if saved is not None:
+        _restore(saved["state"], state, checkpoint)
         history = History(**saved["history"])
         start_epoch, skip_batches = history.epochs_done, saved["batches_done"]
         # Mid-epoch, the random state after the done batches is restored once they are skipped.
@@ -127,10 +179,11 @@ def fit(step, data, epochs: int, *, state: dict | None = None, checkpoint=None, 
             print(f"Resuming from {checkpoint}: {start_epoch} of {epochs} epochs done, continuing at {where}.")
         else:
             print(f"Loaded {checkpoint}: all {start_epoch} epochs are done, nothing to train. "
-                  "Delete it to train afresh.")
+                  "Change a setting, or delete it, to train afresh.")
 
     def snapshot(batches_done: int, epoch_start_rng) -> dict:
         return {
+            "signature": run,
             "state": {name: obj.state_dict() for name, obj in state.items()},
             "history": history.as_dict(),
             "batches_done": batches_done,
