@@ -57,6 +57,9 @@ def latent_model(model) -> LatentModel:
     """Check `model` against the explorers' interface, with an error that names the fix."""
     if isinstance(model, LatentModel):
         return model
+    if isinstance(model, type):
+        raise TypeError(f"{model.__name__} is a class, not a model. Fix: pass an instance, e.g. the trained "
+                        f"`generator = {model.__name__}(...)`, not the class itself.")
     name = type(model).__name__
     latent_dim = getattr(model, "latent_dim", None)
     if not isinstance(latent_dim, int) or latent_dim < 1:
@@ -178,6 +181,8 @@ def render_interpolation(model, z_a, z_b, t: float, method: str = "slerp", label
 
 def render_strip(model, z_a, z_b, steps: int = 8, method: str = "slerp", label=None) -> np.ndarray:
     """`steps` pictures from z_a to z_b in one row."""
+    if not isinstance(steps, int) or steps < 2:
+        raise ValueError(f"steps={steps!r}: the strip needs at least its two ends. Fix: steps=8 (any integer >= 2).")
     lm = latent_model(model)
     return pixels(lm.images(path(z_a, z_b, torch.linspace(0, 1, steps), method), label), lm.value_range, nrow=steps)
 
@@ -255,7 +260,8 @@ def render_point(model, z: torch.Tensor, label=None) -> np.ndarray:
 
 def nearest_distance(z: torch.Tensor, codes: torch.Tensor) -> float:
     """How far the code z is from the closest encoded data point."""
-    return torch.cdist(z.reshape(1, -1).float(), codes.float()).min().item()
+    exact = "donot_use_mm_for_euclid_dist"  # as plot.nearest_neighbours: a code's own point is at 0 on every CPU
+    return torch.cdist(z.reshape(1, -1).float(), codes.float(), compute_mode=exact).min().item()
 
 
 def typical_nearest_distance(codes: torch.Tensor, n: int = 200) -> float:
@@ -265,7 +271,7 @@ def typical_nearest_distance(codes: torch.Tensor, n: int = 200) -> float:
     """
     codes = torch.as_tensor(codes, dtype=torch.float32)
     queries = codes[:n]
-    distances = torch.cdist(queries, codes)
+    distances = torch.cdist(queries, codes, compute_mode="donot_use_mm_for_euclid_dist")
     distances[torch.arange(len(queries)), torch.arange(len(queries))] = float("inf")  # not itself
     return distances.min(dim=1).values.median().item()
 

@@ -33,6 +33,14 @@ def _as_unit_range(name: str, values, value_range) -> torch.Tensor:
     if len(values) == 0:
         raise ValueError(f"{name} is empty: the estimate needs at least one point.")
     values = values.flatten(1)
+    finite = torch.isfinite(values).all(dim=1)
+    if not bool(finite.all()):  # one NaN would silently turn every score it touches into NaN
+        bad = (~finite).nonzero().view(-1)
+        raise ValueError(
+            f"{name} holds NaN or infinite values in {len(bad)} of {len(values)} points (the first at index "
+            f"{bad[0].item()}). A generator that outputs NaN has diverged. Fix: retrain it (a lower learning rate "
+            "usually helps), or drop those points: samples[torch.isfinite(samples).flatten(1).all(1)]."
+        )
     if value_range is None:  # points that are not images, like the lecture's 1-D example
         return values
     low, high = tuple(value_range)

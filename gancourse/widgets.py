@@ -90,6 +90,15 @@ def _random_code(lm, rng):
     return torch.randn(lm.latent_dim, generator=rng)
 
 
+def _given_code(lm, z, name: str) -> torch.Tensor:
+    """One code of the model's size, as a flat CPU tensor, or an error that says which size it needs."""
+    z = torch.as_tensor(z).detach().float().cpu().reshape(-1)
+    if len(z) != lm.latent_dim:
+        raise ValueError(f"{name} has {len(z)} numbers but {type(lm.model).__name__} takes codes of "
+                         f"{lm.latent_dim}. Fix: {name}=torch.randn({lm.latent_dim}), or one row of your codes.")
+    return z
+
+
 def interpolate(
     model, z_a=None, z_b=None, steps: int = 8, method: str = "slerp", label=None, seed: int = 0
 ) -> Explorer:
@@ -102,8 +111,8 @@ def interpolate(
     lm = latent.latent_model(model)
     rng = torch.Generator().manual_seed(seed)
     state = {
-        "z_a": _random_code(lm, rng) if z_a is None else torch.as_tensor(z_a).float().cpu().reshape(-1),
-        "z_b": _random_code(lm, rng) if z_b is None else torch.as_tensor(z_b).float().cpu().reshape(-1),
+        "z_a": _random_code(lm, rng) if z_a is None else _given_code(lm, z_a, "z_a"),
+        "z_b": _random_code(lm, rng) if z_b is None else _given_code(lm, z_b, "z_b"),
     }
     typical = latent.typical_norm(lm.latent_dim)
 

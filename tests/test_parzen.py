@@ -116,6 +116,11 @@ def test_minus_one_to_one_images_are_mapped_to_the_unit_range():
         (lambda: parzen.log_likelihood(torch.rand(2, 5) * 2 - 1, torch.rand(3, 5), 0.2), "value_range=\\(-1, 1\\)"),
         (lambda: parzen.log_likelihood(torch.rand(2, 5), torch.rand(3, 5), 0.2, value_range=(0, 255)),
          "use \\(0, 1\\)"),
+        (lambda: parzen.evaluate(torch.tensor([[0.5] * 5, [float("nan")] * 5]), torch.rand(3, 5), torch.rand(3, 5)),
+         "samples holds NaN or infinite values in 1 of 2 points \\(the first at index 1\\).*diverged.*Fix"),
+        (lambda: parzen.log_likelihood(torch.rand(2, 5), torch.full((3, 5), float("inf")), 0.2, value_range=None),
+         "samples holds NaN or infinite values in 3 of 3"),
+        (lambda: parzen.log_likelihood(torch.tensor([[float("nan")] * 5]), torch.rand(3, 5), 0.2), "x holds NaN"),
     ],
 )
 def test_bad_input_gets_a_clear_error(call, message):

@@ -155,6 +155,23 @@ def test_every_explorer_rejects_a_model_without_the_interface(explorer):
         explorer(MLPDiscriminator())
 
 
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: widgets.interpolate(MLPGenerator(), steps=0), ValueError, "steps=0: the strip needs at least its two"),
+        (lambda: widgets.interpolate(MLPGenerator(), steps=1.5), ValueError, "steps=1.5"),
+        (lambda: widgets.interpolate(MLPGenerator), TypeError, "MLPGenerator is a class, not a model. Fix: pass an"),
+        (lambda: widgets.class_explorer(MLPGenerator), TypeError, "is a class, not a model"),
+        (lambda: widgets.interpolate(MLPGenerator(), z_a=torch.randn(50)), ValueError,
+         "z_a has 50 numbers but MLPGenerator takes codes of 100. Fix: z_a=torch.randn\\(100\\)"),
+        (lambda: widgets.interpolate(MLPGenerator(), z_b=torch.randn(2, 100)), ValueError, "z_b has 200 numbers"),
+    ],
+)
+def test_bad_explorer_arguments_get_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
 class SlowDecoder(nn.Module):
     """Stands in for a model too heavy to re-render while a slider is dragged."""
 
