@@ -271,3 +271,72 @@ def test_check_log_likelihood_hints():
         checks.check_log_likelihood(naive)
     with pytest.raises(checks.CheckFailed, match="log K"):
         checks.check_log_likelihood(no_mean)
+
+
+# The exercises added with the judge: lecture 1's sampled codes, lecture 5's conditional step ------------
+
+
+def reference_sample_codes(codes, n):
+    return codes.mean(0) + codes.std(0) * torch.randn(n, codes.shape[1])
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda c, n: torch.randn(n, c.shape[1]), "Shift the noise by codes.mean\\(0\\)"),
+        (lambda c, n: c.mean() + c.std(0) * torch.randn(n, c.shape[1]), "same mean"),
+        (lambda c, n: c.mean(0) + c.var(0) * torch.randn(n, c.shape[1]), "not codes.var\\(0\\)"),
+        (lambda c, n: c[torch.randint(len(c), (n,))], "tied together"),
+        (lambda c, n: c.mean(0) + c.std(0) * torch.randn(n, 1), "tied together"),
+        (lambda c, n: c.mean(0) + c.std(0) * torch.randn(n // 2, c.shape[1]), "\\[20000, 4\\]"),
+        (lambda c, n: c.mean(0) + c.std(0) * torch.randn(n, c.shape[1], generator=torch.Generator().manual_seed(1)),
+         "fresh noise"),
+    ],
+)
+def test_check_sample_codes_hints(wrong, hint, capsys):
+    checks.check_sample_codes(reference_sample_codes)
+    assert "passed" in capsys.readouterr().out
+    with pytest.raises(checks.CheckFailed, match=hint):
+        checks.check_sample_codes(wrong)
+
+
+def conditional_step(random_fake_labels=False, no_labels_for_d=False, unfrozen=False):
+    """The conditional GAN step, right or with one typical mistake."""
+
+    def step(generator, discriminator, g_optimizer, d_optimizer, batch):
+        real, labels = batch
+        fake_labels = torch.randint(10, labels.shape) if random_fake_labels else labels
+        z = torch.randn(len(real), generator.latent_dim)
+        with torch.no_grad():
+            fake = generator(z, fake_labels)
+        d_fake = discriminator(fake) if no_labels_for_d else discriminator(fake, fake_labels)
+        d_loss = losses.discriminator_loss(discriminator(real, labels), d_fake)
+        d_optimizer.zero_grad()
+        d_loss.backward()
+        d_optimizer.step()
+        steps.set_requires_grad(discriminator, unfrozen)
+        z = torch.randn(len(real), generator.latent_dim)
+        g_loss = losses.nonsaturating_generator_loss(discriminator(generator(z, fake_labels), fake_labels))
+        g_optimizer.zero_grad()
+        g_loss.backward()
+        g_optimizer.step()
+        steps.set_requires_grad(discriminator, True)
+        return {"D": d_loss.item(), "G": g_loss.item()}
+
+    return step
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (conditional_step(random_fake_labels=True), "other labels than the batch's"),
+        (conditional_step(no_labels_for_d=True), "D was called without labels"),
+        (conditional_step(unfrozen=True), "D was not frozen"),
+    ],
+)
+def test_check_conditional_gan_step_hints(wrong, hint, capsys):
+    checks.check_conditional_gan_step(conditional_step())
+    checks.check_conditional_gan_step(lambda g, d, og, od, batch: steps.gan_step(g, d, og, od, batch, conditional=True))
+    assert capsys.readouterr().out.count("passed") == 2
+    with pytest.raises(checks.CheckFailed, match=hint):
+        checks.check_conditional_gan_step(wrong)

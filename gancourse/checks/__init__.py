@@ -5,10 +5,17 @@ reference. It prints one line when the answer is right; otherwise it raises Chec
 with a hint that points at the likely mistake, not at the solution.
 """
 
-from .autoencoders import check_autoencoder, check_autoencoder_step, check_reparameterize, check_vae_loss
+from .autoencoders import (
+    check_autoencoder,
+    check_autoencoder_step,
+    check_reparameterize,
+    check_sample_codes,
+    check_vae_loss,
+)
 from .common import CheckFailed
 from .gan import (
     check_conditional_discriminator,
+    check_conditional_gan_step,
     check_conditional_generator,
     check_discriminator_block,
     check_discriminator_loss,
@@ -20,6 +27,7 @@ from .parzen import check_log_likelihood
 
 __all__ = [
     "CheckFailed", "check_autoencoder", "check_autoencoder_step", "check_conditional_discriminator",
-    "check_conditional_generator", "check_discriminator_block", "check_discriminator_loss", "check_gan_step",
-    "check_generator_block", "check_generator_loss", "check_log_likelihood", "check_reparameterize", "check_vae_loss",
+    "check_conditional_gan_step", "check_conditional_generator", "check_discriminator_block",
+    "check_discriminator_loss", "check_gan_step", "check_generator_block", "check_generator_loss",
+    "check_log_likelihood", "check_reparameterize", "check_sample_codes", "check_vae_loss",
 ]

@@ -84,6 +84,42 @@ def check_autoencoder_step(train_step) -> None:
     passed("autoencoder training step")
 
 
+def check_sample_codes(sample_codes) -> None:
+    """`sample_codes(codes, n)`: n codes, each latent number drawn on its own from N(its mean, its std^2)."""
+    torch.manual_seed(0)
+    # Four latent numbers with their own means and spreads, and strongly tied together, as real codes are.
+    base = torch.randn(5_000, 1)
+    codes = torch.cat([5 + 0.5 * base, -3 + 2 * base, 0.2 * base + 0.05 * torch.randn(5_000, 1),
+                       10 - 1.5 * base], dim=1)
+    mean, std = codes.mean(0), codes.std(0)
+    out = sample_codes(codes, 20_000)
+    require(isinstance(out, torch.Tensor) and tuple(out.shape) == (20_000, 4),
+            f"sample_codes(codes, 20000) should return a tensor [20000, 4] (n codes of the codes' width); got "
+            f"{list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}.")
+    out = out.detach().float()
+    if torch.allclose(out.mean(0), torch.full((4,), codes.mean().item()), atol=0.2):
+        raise CheckFailed("Every latent number got the same mean: take the mean of each column, codes.mean(0), "
+                          "not one mean over all numbers.")
+    require(torch.allclose(out.mean(0), mean, atol=0.1),
+            f"The sampled codes' means are {[round(m, 2) for m in out.mean(0).tolist()]}; the codes' are "
+            f"{[round(m, 2) for m in mean.tolist()]}. Shift the noise by codes.mean(0).")
+    spread = out.std(0)
+    if torch.allclose(spread, std**2, rtol=0.05) and not torch.allclose(spread, std, rtol=0.05):
+        raise CheckFailed("The codes spread by the variance: multiply the noise by the standard deviation, "
+                          "codes.std(0), not codes.var(0).")
+    require(torch.allclose(spread, std, rtol=0.05),
+            f"The sampled codes spread by {[round(s, 2) for s in spread.tolist()]}; the codes by "
+            f"{[round(s, 2) for s in std.tolist()]}. Scale standard normal noise (torch.randn) by codes.std(0).")
+    correlation = torch.corrcoef(out.T)[0, 1:].abs().max().item()
+    require(correlation < 0.05,
+            f"The sampled numbers are tied together (correlation {correlation:.2f}), as if whole codes were "
+            "copied or one noise number were shared. The lab's recipe draws each latent number on its own: "
+            "noise of shape [n, width], one independent number per entry.")
+    again = sample_codes(codes, 20_000)
+    require(not torch.equal(again, out), "Two calls gave the same codes: draw fresh noise on every call.")
+    passed("sampling codes from each latent number's mean and std")
+
+
 # Lecture 2 ----------------------------------------------------------------------------
 
 

@@ -240,3 +240,61 @@ def check_conditional_discriminator(discriminator_class) -> None:
     _conditional_pair_check(discriminator_class, MLPDiscriminator(n_classes=10), "The conditional discriminator",
                             lambda model, labels: model(x, labels))
     passed("conditional discriminator")
+
+
+class _LabelledTiny(nn.Module):
+    """A tiny conditional model that remembers the labels of every call, so the check can see who got which."""
+
+    latent_dim = 4
+
+    def __init__(self, role: str, inputs: int, outputs: int, shape):
+        super().__init__()
+        self.role, self.net, self.shape, self.calls = role, nn.Linear(inputs + 10, outputs), shape, []
+
+    def forward(self, x, labels=None):
+        require(labels is not None, f"{self.role} was called without labels: pass the labels, {self.role}(x, labels).")
+        self.calls.append((x.requires_grad, labels.detach().cpu().clone()))
+        y = nn.functional.one_hot(labels.long(), 10).float()
+        return self.net(torch.cat([x.flatten(1), y], 1)).view(*self.shape)
+
+
+def check_conditional_gan_step(train_step) -> None:
+    """`train_step(generator, discriminator, g_optimizer, d_optimizer, batch)` of the conditional GAN.
+
+    The fakes are made for the batch's own labels, and D judges real and fake images together
+    with the labels they came with; otherwise it is lecture 3's step (detached fakes, frozen D).
+    """
+    device = config.device()
+    torch.manual_seed(0)
+    generator = _LabelledTiny("G", 4, 6, (-1, 1, 2, 3)).to(device)
+    discriminator = _LabelledTiny("D", 6, 1, (-1,)).to(device)
+    g_optimizer = torch.optim.SGD(generator.parameters(), lr=0.05)
+    d_optimizer = torch.optim.SGD(discriminator.parameters(), lr=0.05)
+    labels = torch.tensor([3, 8, 9, 3, 1, 7, 0, 2] * 4)
+    batch = (images(32, seed=4, shape=(1, 2, 3)), labels)
+    frozen_at_g_step = []
+    original_step = g_optimizer.step
+
+    def g_step(*args, **kwargs):
+        frozen_at_g_step.append(not any(p.requires_grad for p in discriminator.parameters()))
+        return original_step(*args, **kwargs)
+
+    g_optimizer.step = g_step
+    result = train_step(generator, discriminator, g_optimizer, d_optimizer, batch)
+    require(isinstance(result, dict) and {"D", "G"} <= set(result),
+            'train_step should return the two losses as {"D": d_loss.item(), "G": g_loss.item()}.')
+    require(len(generator.calls) >= 2, f"G was called {len(generator.calls)} time(s): make fakes once for D's step "
+            "and once more (fresh noise) for G's step.")
+    for _, given in generator.calls:
+        if not torch.equal(given, labels):
+            raise CheckFailed("G made fakes for other labels than the batch's (random labels?). Make the fakes for "
+                              "the batch's own labels, G(z, labels), so that D sees real and fake 3s alike.")
+    judged = [given for _, given in discriminator.calls]
+    require(len(judged) >= 3, "D should judge the real batch and the fakes in D's step, and the fakes again in G's.")
+    require(all(torch.equal(given, labels) for given in judged),
+            "D judged an image with a label it did not come with: give D the real images with their labels and "
+            "each fake with the label G drew it for.")
+    require(frozen_at_g_step == [True], "D was not frozen during G's update: set_requires_grad(discriminator, False) "
+            "before G's loss, and back to True after it.")
+    require(all(p.requires_grad for p in discriminator.parameters()), "D is still frozen after the step: unfreeze it.")
+    passed("conditional GAN training step")
