@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from gancourse import checks, losses, steps
 from gancourse.models import MLPAutoencoder, reparameterize
+from gancourse.models.gan import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 
 
 def test_check_autoencoder_passes_on_the_reference(capsys):
@@ -146,16 +147,68 @@ def test_check_vae_loss_hints(wrong, hint):
 
 
 def test_gan_checks_pass_on_the_references(capsys):
-    from gancourse.models.gan import MLPDiscriminator, MLPGenerator, discriminator_block, generator_block
+    from gancourse.models.gan import discriminator_block, generator_block
 
     checks.check_discriminator_loss(losses.discriminator_loss)
     checks.check_generator_loss(losses.nonsaturating_generator_loss)
     checks.check_gan_step(lambda g, d, og, od, batch, k=1: steps.gan_step(g, d, og, od, batch, k=k))
     checks.check_generator_block(generator_block)
     checks.check_discriminator_block(discriminator_block)
-    checks.check_conditional_generator(lambda: MLPGenerator(n_classes=10))
-    checks.check_conditional_discriminator(lambda: MLPDiscriminator(n_classes=10))
-    assert capsys.readouterr().out.count("passed") == 7
+    for generator_class, discriminator_class in conditional_solutions():
+        checks.check_conditional_generator(generator_class)
+        checks.check_conditional_discriminator(discriminator_class)
+    assert capsys.readouterr().out.count("passed") == 9
+
+
+class ConvG(DCGANGenerator):
+    """Lecture 5's answer to exercise 1: the one-hot label after the noise, as a [B, 110, 1, 1] map."""
+
+    def __init__(self):
+        super().__init__(latent_dim=100, ngf=16, channels=1, image_size=28, n_classes=10)
+
+    def forward(self, z, labels):
+        zy = torch.cat([z, F.one_hot(labels, self.n_classes).float()], dim=1)
+        return self.main(zy.view(len(zy), -1, 1, 1))
+
+
+class ConvD(DCGANDiscriminator):
+    """Exercise 2: the label as 10 constant planes behind the image (or, wrongly, in front of it)."""
+
+    def __init__(self, planes_first=False):
+        super().__init__(ndf=16, channels=1, image_size=28, n_classes=10)
+        self.planes_first = planes_first
+
+    def forward(self, x, labels):
+        planes = F.one_hot(labels, self.n_classes).float()[:, :, None, None].expand(-1, -1, *x.shape[2:])
+        both = [planes, x] if self.planes_first else [x, planes]
+        return self.main(torch.cat(both, dim=1)).view(-1)
+
+
+class MlpG(MLPGenerator):
+    """The MLP way (Mirza and Osindero): the one-hot label concatenated to the noise."""
+
+    def __init__(self):
+        super().__init__(n_classes=10)
+
+    def forward(self, z, labels):
+        return self.net(torch.cat([z, F.one_hot(labels, 10).float()], dim=1)).view(-1, 1, 28, 28)
+
+
+class MlpD(MLPDiscriminator):
+    def __init__(self):
+        super().__init__(n_classes=10)
+
+    def forward(self, x, labels):
+        return self.net(torch.cat([x.flatten(1), F.one_hot(labels, 10).float()], dim=1)).view(-1)
+
+
+def conditional_solutions():
+    return [(ConvG, ConvD), (MlpG, MlpD)]
+
+
+def test_check_conditional_discriminator_catches_the_label_planes_in_front():
+    with pytest.raises(checks.CheckFailed, match="input comes first and the one-hot label after it"):
+        checks.check_conditional_discriminator(lambda: ConvD(planes_first=True))
 
 
 @pytest.mark.parametrize(
@@ -242,7 +295,6 @@ def test_check_blocks_hints():
 
 
 def test_check_conditional_generator_catches_an_ignored_label():
-    from gancourse.models.gan import MLPGenerator
 
     class IgnoresLabel(MLPGenerator):
         def __init__(self):
