@@ -1,4 +1,4 @@
-"""Each solution notebook run top to bottom in quick mode, against the 90 s budget.
+"""Each solution notebook run top to bottom in quick mode, against its budget: 90 s, 120 s for GAN training.
 
     python benchmarks/quick_mode.py
 
@@ -15,6 +15,8 @@ from gancourse.course.cli import execute_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_SECONDS = 90
+GAN_BUDGET_SECONDS = 120  # DESIGN.md: a notebook that trains GANs may take this long
+GAN_NOTEBOOKS = ("03_gan", "04_dcgan", "05_cgan")
 
 
 def main() -> int:
@@ -23,8 +25,9 @@ def main() -> int:
             copy = Path(folder) / path.name
             shutil.copy(path, copy)
             seconds = execute_notebook(copy)
-            print(f"{path.name}: {seconds:5.1f} s in quick mode, {seconds / BUDGET_SECONDS:.2f} of the "
-                  f"{BUDGET_SECONDS} s budget (kernel start included)")
+            budget = GAN_BUDGET_SECONDS if path.stem in GAN_NOTEBOOKS else BUDGET_SECONDS
+            print(f"{path.name}: {seconds:5.1f} s in quick mode, {seconds / budget:.2f} of the "
+                  f"{budget} s budget (kernel start included)")
     return 0
 
 
