@@ -76,13 +76,21 @@ class CheckpointError(ValueError):
 def load_checkpoint(path: Path) -> dict:
     """Load with weights_only=True: a checkpoint from elsewhere cannot run code on load.
 
-    A file torch cannot read (cut short, overwritten, not a checkpoint) raises CheckpointError
-    naming it; pickle's refusal of code (UnpicklingError) is passed on as it is.
+    Whatever torch cannot read that way (a file cut short, overwritten, not a checkpoint, or one
+    holding objects other than tensors and plain values) raises CheckpointError naming the file.
     """
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        raise
+    except pickle.UnpicklingError as error:  # garbage, or a pickle that asks for more than weights
+        detail = " ".join(str(error).split())
+        if "WeightsUnpickler error:" in detail:  # torch's long advice around it is about trusting the file
+            detail = detail.split("WeightsUnpickler error:")[1].split("Check the documentation")[0].strip()
+        detail = detail[:160]
+        raise CheckpointError(
+            f"{path} cannot be loaded safely (torch.load with weights_only=True refused it: {detail}). It is not "
+            "a checkpoint fit() wrote, or it is damaged. Fix: move it away or delete it, and run fit() again to "
+            "train afresh."
+        ) from error
     except Exception as error:  # RuntimeError (torn zip), EOFError, OSError [Errno 22], ...
         detail = " ".join(str(error).split())[:200] or type(error).__name__
         raise CheckpointError(

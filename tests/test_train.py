@@ -176,7 +176,7 @@ def test_a_changed_learning_rate_is_named_and_an_unchanged_rerun_resumes(tmp_pat
     assert "Resuming from" in capsys.readouterr().out and not (tmp_path / "c.2.old.pt").exists()
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "not-fit's"])
+@pytest.mark.parametrize("damage", ["garbage", "garbage-pickle", "truncated", "empty", "not-fit's"])
 def test_a_damaged_checkpoint_names_the_file_and_the_fix(tmp_path, damage):
     model, optimizer, loader, step = make_run()
     checkpoint = tmp_path / "c.pt"
@@ -184,6 +184,8 @@ def test_a_damaged_checkpoint_names_the_file_and_the_fix(tmp_path, damage):
     content = checkpoint.read_bytes()
     if damage == "garbage":
         checkpoint.write_bytes(b"this is not a checkpoint" * 10)
+    elif damage == "garbage-pickle":  # bytes torch takes for an old-style pickle, then refuses
+        checkpoint.write_bytes(b"garbage" * 20)
     elif damage == "truncated":
         checkpoint.write_bytes(content[: len(content) // 2])
     elif damage == "empty":
@@ -217,7 +219,7 @@ def test_a_nan_loss_stops_with_the_loss_name_and_step(tmp_path):
     assert load_checkpoint(tmp_path / "c.pt")["history"]["epochs_done"] == 1, "the last good epoch is kept"
 
 
-def test_checkpoints_are_written_atomically_and_loaded_weights_only(tmp_path):
+def test_checkpoints_are_written_atomically_and_loaded_weights_only(tmp_path, capsys):
     path = tmp_path / "deep" / "c.pt"
     save_checkpoint(path, {"w": torch.ones(2), "epoch": 3})
     assert load_checkpoint(path)["epoch"] == 3 and not list(path.parent.glob("*.tmp"))
@@ -227,8 +229,10 @@ def test_checkpoints_are_written_atomically_and_loaded_weights_only(tmp_path):
             return (print, ("this must never run",))
 
     torch.save({"evil": Payload()}, path)
-    with pytest.raises(pickle.UnpicklingError):
+    with pytest.raises(CheckpointError, match="weights_only=True refused it.*Fix: move it away") as refused:
         load_checkpoint(path)
+    assert isinstance(refused.value.__cause__, pickle.UnpicklingError)
+    assert "this must never run" not in capsys.readouterr().out
 
 
 def test_checkpoint_and_state_must_match(tmp_path):
