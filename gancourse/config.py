@@ -77,12 +77,12 @@ def data_dir() -> Path:
 
 
 def user_cache_dir() -> Path:
-    """The user's own cache folder for what the course derives (decoded images, the judge's weights)."""
+    """The user's own cache folder: downloads and derived files (decoded images, the judge's weights)."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base).expanduser() / "gancourse"
 
 
-def ours_to_write(folder: Path) -> bool:
+def _ours_to_write(folder: Path) -> bool:
     """True when `folder` belongs to this user and its owner may write to it.
 
     os.access alone is not enough: root may write anywhere, also into a shared read-only
@@ -96,10 +96,21 @@ def ours_to_write(folder: Path) -> bool:
     return owner and bool(info.st_mode & stat.S_IWUSR) and os.access(folder, os.W_OK)
 
 
-def cache_dir(folder: Path) -> Path:
-    """`folder` when it is ours to write (see ours_to_write), else the user cache."""
+def writable(folder: Path) -> Path:
+    """Where to write what belongs in `folder`, a place inside the data folder.
+
+    `folder` itself when its nearest existing parent is ours to write (see _ours_to_write); else
+    the same place inside the user cache, so that a later session finds it there too.
+    """
     folder = Path(folder)
-    return folder if ours_to_write(folder) else user_cache_dir()
+    existing = next(parent for parent in (folder, *folder.parents) if parent.exists())
+    if _ours_to_write(existing):
+        return folder
+    try:
+        inside = folder.resolve().relative_to(data_dir())
+    except ValueError:  # not inside the data folder after all
+        inside = Path(folder.name)
+    return user_cache_dir() / inside
 
 
 _quick_checkpoints = None

@@ -194,9 +194,7 @@ def _train(train_set, seed: int = 0) -> DigitClassifier:
 
 def _cache_file(source: str, n_train: int) -> Path:
     key = hashlib.sha256(f"{FORMAT}:{source}:{n_train}:{TRAIN_STEPS}".encode()).hexdigest()[:12]
-    folder = config.data_dir() / "MNIST"
-    base = folder if folder.is_dir() and config.ours_to_write(folder) else config.cache_dir(config.data_dir())
-    return base / f"digit-judge-{key}.pt"
+    return config.writable(config.data_dir() / "MNIST") / f"digit-judge-{key}.pt"
 
 
 _judges = {}

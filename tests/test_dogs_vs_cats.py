@@ -277,7 +277,7 @@ def test_a_folder_that_is_not_ours_gets_no_cache_even_as_root(tmp_path, monkeypa
         dataset = dogs_vs_cats("both", image_size=16)
         assert len(dataset) == 4
         assert sorted(p.name for p in (shared / "dogs-vs-cats").iterdir()) == ["train"], "nothing written there"
-        assert (tmp_path / "user-cache" / "gancourse" / "cache-both-16px.pt").is_file()
+        assert (tmp_path / "user-cache" / "gancourse" / "dogs-vs-cats" / "cache-both-16px.pt").is_file()
     finally:
         for path in (folder, folder.parent, shared):
             path.chmod(0o755)

@@ -113,6 +113,6 @@ def test_a_data_folder_that_is_not_ours_keeps_the_judge_in_the_user_cache(tmp_pa
     try:
         metrics.digit_judge()
         assert list(shared.iterdir()) == []
-        assert len(list((tmp_path / "user-cache" / "gancourse").glob("digit-judge-*.pt"))) == 1
+        assert len(list((tmp_path / "user-cache" / "gancourse" / "MNIST").glob("digit-judge-*.pt"))) == 1
     finally:
         shared.chmod(0o755)

@@ -97,10 +97,7 @@ def unpack(archive: Path, folder: Path) -> Path:
 
 def _cache_file(root: Path, which: str, size: int) -> Path:
     """Beside the pictures when the data folder is ours; in the user cache for a shared or read-only copy."""
-    folder = root / COMPETITION
-    if not config.ours_to_write(folder if folder.is_dir() else root):
-        folder = config.user_cache_dir()
-    return folder / f"cache-{which}-{size}px.pt"
+    return config.writable(root / COMPETITION) / f"cache-{which}-{size}px.pt"
 
 
 def _stand_in(which: str, image_size: int, value_range, limit, root: Path, why: str) -> ImageDataset:

@@ -88,20 +88,10 @@ def _read_pair(image_path: Path, label_path: Path):
 _sources = {}
 
 
-def _download_folder(raw: Path) -> Path:
-    """raw when the data folder is ours to write; else the same layout in the user cache.
-
-    A shared or read-only copy (the course machines' ../shared/data) is never written into,
-    even by root, who may write anywhere.
-    """
-    existing = next(folder for folder in (raw, *raw.parents) if folder.exists())
-    return raw if config.ours_to_write(existing) else config.user_cache_dir() / "MNIST" / "raw"
-
-
 def _real_mnist(raw: Path):
     """{split: (images, labels)} from the four IDX files, downloading the missing ones; None if they cannot be had."""
     resources = _resources("train") + _resources("t10k")
-    downloads = _download_folder(raw)
+    downloads = config.writable(raw)  # never a shared or read-only copy, even for root
     paths = [_local(raw, name) or _local(downloads, name) for name, _ in resources]
     missing = [name for (name, _), path in zip(resources, paths, strict=True) if path is None]
     if missing and config.is_offline():
