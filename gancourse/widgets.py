@@ -219,7 +219,7 @@ def class_explorer(cgan, z=None, noise_dims: int = 4, span: float = 3.0, seed: i
     """
     lm = latent.conditional_model(cgan)
     rng = torch.Generator().manual_seed(seed)
-    state = {"z": _random_code(lm, rng) if z is None else torch.as_tensor(z).float().cpu().reshape(-1)}
+    state = {"z": _random_code(lm, rng) if z is None else _given_code(lm, z, "z")}
     noise_dims = min(noise_dims, lm.latent_dim)
 
     def code():
@@ -284,7 +284,7 @@ def direction_explorer(
             "Fix: compute it in this model's latent space."
         )
     rng = torch.Generator().manual_seed(seed)
-    state = {"z": _random_code(lm, rng) if z is None else torch.as_tensor(z).float().cpu().reshape(-1)}
+    state = {"z": _random_code(lm, rng) if z is None else _given_code(lm, z, "z")}
 
     def frame():
         return latent.render_along(lm, state["z"], direction, [alpha.value], label)

@@ -165,6 +165,10 @@ def test_every_explorer_rejects_a_model_without_the_interface(explorer):
         (lambda: widgets.interpolate(MLPGenerator(), z_a=torch.randn(50)), ValueError,
          "z_a has 50 numbers but MLPGenerator takes codes of 100. Fix: z_a=torch.randn\\(100\\)"),
         (lambda: widgets.interpolate(MLPGenerator(), z_b=torch.randn(2, 100)), ValueError, "z_b has 200 numbers"),
+        (lambda: widgets.class_explorer(MLPGenerator(n_classes=10), z=torch.randn(5)), ValueError,
+         "z has 5 numbers but MLPGenerator takes codes of 100"),
+        (lambda: widgets.direction_explorer(MLPGenerator(), torch.ones(100), z=torch.randn(7)), ValueError,
+         "z has 7 numbers"),
     ],
 )
 def test_bad_explorer_arguments_get_a_clear_error(call, error, message):
