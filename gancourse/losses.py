@@ -124,3 +124,54 @@ def gradient_penalty(critic, real, fake, weight: float = 10.0, labels=None, gene
     scores = critic(x_hat) if labels is None else critic(x_hat, labels)
     (gradients,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
     return weight * (gradients.flatten(1).norm(dim=1) - 1).pow(2).mean()
+
+
+# pix2pix (Isola et al. 2017) ----------------------------------------------------------
+
+ADVERSARIAL = ("bce", "mse")
+RECONSTRUCTION = ("l1", "l2")
+
+
+def adversarial_loss(logits: torch.Tensor, is_real: bool, kind: str = "bce") -> torch.Tensor:
+    """The cGAN term with every patch's target 1 (real) or 0 (fake), averaged over the PatchGAN's map.
+
+    kind "bce": binary cross-entropy from logits, the paper's log D; "mse": the squared error of
+    least-squares GANs (Mao et al. 2017), the ablation's "adversarial loss calculated as MSE".
+    """
+    target = torch.full_like(logits, 1.0 if is_real else 0.0)
+    if kind == "bce":
+        return F.binary_cross_entropy_with_logits(logits, target)
+    if kind == "mse":
+        return F.mse_loss(logits, target)
+    raise ValueError(f"adversarial={kind!r}: choose one of {ADVERSARIAL}.")
+
+
+def reconstruction_loss(fake: torch.Tensor, target: torch.Tensor, kind: str = "l1") -> torch.Tensor:
+    """E ||y - G(x)||_1 (the paper's choice: less blurring than L2) or E (y - G(x))^2, per pixel."""
+    if kind == "l1":
+        return F.l1_loss(fake, target)
+    if kind == "l2":
+        return F.mse_loss(fake, target)
+    raise ValueError(f"reconstruction={kind!r}: choose one of {RECONSTRUCTION}.")
+
+
+def pix2pix_discriminator_loss(real_logits, fake_logits, adversarial: str = "bce") -> torch.Tensor:
+    """D's side of L_cGAN, divided by 2 as in the paper (it slows D down relative to G):
+
+    1/2 [ -log D(x, y) - log(1 - D(x, G(x))) ], averaged over patches and images.
+    """
+    return 0.5 * (adversarial_loss(real_logits, True, adversarial) + adversarial_loss(fake_logits, False, adversarial))
+
+
+def pix2pix_generator_loss(fake_logits, fake, target, lam: float = 100.0, adversarial="bce", reconstruction="l1"):
+    """G* = arg min_G max_D L_cGAN(G, D) + lambda L_L1(G), G's side: -log D(x, G(x)) + lambda ||y - G(x)||_1.
+
+    lambda = 100 as in the paper. adversarial=None leaves L1 alone (no discriminator: fake_logits
+    is ignored); reconstruction=None leaves the adversarial term alone (the ablation's panels).
+    """
+    if adversarial is None and reconstruction is None:
+        raise ValueError("pix2pix_generator_loss needs an adversarial or a reconstruction term, or both.")
+    loss = adversarial_loss(fake_logits, True, adversarial) if adversarial else 0.0
+    if reconstruction:
+        loss = loss + lam * reconstruction_loss(fake, target, reconstruction)
+    return loss

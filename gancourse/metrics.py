@@ -218,3 +218,28 @@ def digit_judge() -> DigitJudge:
             save_checkpoint(cache, classifier.state_dict())
         _judges[cache] = DigitJudge(classifier, source, test_set)
     return _judges[cache]
+
+
+# Translation (lecture 6): scored against the ground truth ------------------------------
+
+
+def _high_frequencies(images: torch.Tensor) -> torch.Tensor:
+    """Each picture minus its 3x3 box blur: the edges and texture a blurry picture lacks."""
+    padded = F.pad(images, (1, 1, 1, 1), mode="replicate")
+    return images - F.avg_pool2d(padded, 3, stride=1)
+
+
+def sharpness(images: torch.Tensor, references: torch.Tensor) -> float:
+    """High-frequency energy of `images` relative to that of `references` (the real photos), averaged per picture.
+
+    1 means as much fine detail as the real photos, 0 a flat blur. It says nothing about whether
+    the detail is right; read it beside the L1 error to the same photos.
+    """
+    energy = _high_frequencies(images.float()).pow(2).mean(dim=(1, 2, 3))
+    reference = _high_frequencies(references.float()).pow(2).mean(dim=(1, 2, 3))
+    return (energy / reference.clamp_min(1e-12)).mean().item()
+
+
+def l1_error(images: torch.Tensor, references: torch.Tensor) -> float:
+    """Mean absolute difference to the real photos, in the [-1, 1] units the generator works in."""
+    return (images.float() - references.float()).abs().mean().item()

@@ -70,3 +70,48 @@ def gan_step(generator, discriminator, g_optimizer, d_optimizer, batch, *, k=1, 
         d = discriminator_update(generator, discriminator, d_optimizer, real, labels, d_loss)
     g = generator_update(generator, discriminator, g_optimizer, len(real), labels, g_loss, device)
     return {"D": d.item(), "G": g.item()}
+
+
+def pix2pix_step(generator, discriminator, g_optimizer, d_optimizer, batch, *, lam=100.0, adversarial="bce",
+                 reconstruction="l1", generator_loss=None):
+    """One pix2pix iteration on a batch of (input x, target y): D, then G against the frozen D.
+
+    D is conditional: it judges the pair stacked along the channels, cat(x, y) as real and
+    cat(x, G(x)) as fake, so a photo that fits no label map cannot fool it. D's loss is halved.
+    With adversarial=None only G trains (L1 alone): D and d_optimizer may be None. generator_loss: a
+    function (fake_logits, fake, target, lam) for the paper's cGAN + lambda L1, e.g. a student's.
+    Returns D's loss, G's adversarial term and the L1 to the target (always, to compare runs).
+    """
+    if generator_loss is not None and (adversarial, reconstruction) != ("bce", "l1"):
+        raise ValueError("a generator_loss of your own computes the paper's BCE + lambda L1: leave adversarial and "
+                         "reconstruction at their defaults, or drop generator_loss to use the package's variants.")
+    inputs, targets = batch
+    fake = generator(inputs)
+    logged = {}
+    if adversarial:
+        # max_D  log D(x, y) + log(1 - D(x, G(x))), halved; G's output detached so D's step leaves G alone
+        real_logits = discriminator(torch.cat([inputs, targets], dim=1))
+        fake_logits = discriminator(torch.cat([inputs, fake.detach()], dim=1))
+        d_loss = losses.pix2pix_discriminator_loss(real_logits, fake_logits, adversarial)
+        d_optimizer.zero_grad()
+        d_loss.backward()
+        d_optimizer.step()
+        logged["D"] = d_loss.item()
+        set_requires_grad(discriminator, False)
+    try:
+        # min_G  -log D(x, G(x)) + lambda ||y - G(x)||_1, through the frozen D
+        fake_logits = discriminator(torch.cat([inputs, fake], dim=1)) if adversarial else None
+        if generator_loss is None:
+            g_loss = losses.pix2pix_generator_loss(fake_logits, fake, targets, lam, adversarial, reconstruction)
+        else:
+            g_loss = generator_loss(fake_logits, fake, targets, lam)
+        g_optimizer.zero_grad()
+        g_loss.backward()
+        g_optimizer.step()
+    finally:
+        if adversarial:
+            set_requires_grad(discriminator, True)
+    if adversarial:
+        logged["G_GAN"] = losses.adversarial_loss(fake_logits.detach(), True, adversarial).item()
+    logged["L1"] = F.l1_loss(fake.detach(), targets).item()
+    return logged

@@ -280,3 +280,17 @@ class FixedNoise:
     def load_state_dict(self, state: dict) -> None:
         self.z = state["z"].to(self.z.device)
         self.frames = list(state["frames"])
+
+
+def linear_decay(optimizer, n_epochs: int = 100, n_epochs_decay: int = 100):
+    """pix2pix's schedule: the initial learning rate for n_epochs, then a linear decay over n_epochs_decay.
+
+    Epoch e (counted from 0) trains at lr * min(1, 1 - (e + 1 - n_epochs) / (n_epochs_decay + 1)):
+    the first decay epoch at n_epochs_decay / (n_epochs_decay + 1) of it, the last at
+    1 / (n_epochs_decay + 1), never 0. (The reference steps its scheduler before each epoch and
+    so trains its last epoch at 0.) Call `.step()` after each epoch, e.g. as a fit() callback.
+    """
+    def factor(epoch: int) -> float:
+        return min(1.0, 1.0 - (epoch + 1 - n_epochs) / (n_epochs_decay + 1))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)

@@ -1,6 +1,6 @@
 """The explorers in a real browser: JupyterLab 4 in Debian's Chromium, driven by Playwright.
 
-A solution notebook and a notebook holding all four explorers are opened and run with
+A solution notebook and a notebook holding every explorer are opened and run with
 "Run All Cells", as a student would. Every explorer must render (no "Error displaying
 widget", no "model not found"), and dragging a slider or clicking a label must change the
 picture. Screenshots go to the test's temporary folder. Skips, with the reason, when
@@ -27,9 +27,13 @@ EXPLORERS = """\
 import torch
 from gancourse import latent, widgets
 from gancourse.models import VAE, MLPAutoencoder
+from gancourse.data import cmp
 from gancourse.models.gan import MLPGenerator
+from gancourse.models.translation import UnetGenerator
+from gancourse.translation_widgets import facade_editor
 
 torch.manual_seed(0)
+label_map = cmp.colorize(cmp.random_facade(64, torch.Generator().manual_seed(0))).float() / 127.5 - 1
 codes = torch.randn(300, 3)
 three_to_eight = latent.class_mean_direction(torch.randn(100, 20), torch.arange(100) % 10, 3, 8)
 """
@@ -38,6 +42,7 @@ CELLS = {
     "latent_sliders": "widgets.latent_sliders(MLPAutoencoder(latent_dim=3), codes=codes)",
     "class_explorer": "widgets.class_explorer(MLPGenerator(n_classes=10))",
     "direction_explorer": "widgets.direction_explorer(VAE(latent_dim=20), three_to_eight)",
+    "facade_editor": "facade_editor(UnetGenerator(n_downs=6, ngf=16), label_map)",
 }
 
 

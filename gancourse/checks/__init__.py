@@ -24,10 +24,12 @@ from .gan import (
     check_generator_loss,
 )
 from .parzen import check_log_likelihood
+from .translation import check_patchgan, check_pix2pix_generator_loss, check_unet_forward
 
 __all__ = [
     "CheckFailed", "check_autoencoder", "check_autoencoder_step", "check_conditional_discriminator",
     "check_conditional_gan_step", "check_conditional_generator", "check_discriminator_block",
     "check_discriminator_loss", "check_gan_step", "check_generator_block", "check_generator_loss",
-    "check_log_likelihood", "check_reparameterize", "check_sample_codes", "check_vae_loss",
+    "check_log_likelihood", "check_patchgan", "check_pix2pix_generator_loss", "check_reparameterize",
+    "check_sample_codes", "check_unet_forward", "check_vae_loss",
 ]

@@ -5,8 +5,10 @@ from .download import DataUnavailableError, DownloadError
 from .images import ImageDataset
 from .kaggle import KaggleCredentialsError, KaggleRulesError
 from .mnist import IdxFormatError, mnist, read_idx
+from .paired import PairedImages
+from .pix2pix import facades, pix2pix_dataset
 
 __all__ = [
     "DataUnavailableError", "DownloadError", "IdxFormatError", "ImageDataset", "KaggleCredentialsError",
-    "KaggleRulesError", "dogs_vs_cats", "mnist", "read_idx",
+    "KaggleRulesError", "PairedImages", "dogs_vs_cats", "facades", "mnist", "pix2pix_dataset", "read_idx",
 ]

@@ -42,20 +42,25 @@ def _fingerprint(path) -> str:
     return f"{Path(path).name}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def source_key(files, size: int) -> dict:
-    """What the cache depends on: every file's name, byte size and modification time, and the image size."""
+def source_key(files, size: int, decoder=decode) -> dict:
+    """What the cache depends on: every file's name, byte size and modification time, the size and the decoder."""
     return {
         "format": FORMAT,
         "size": size,
+        "decoder": decoder.__qualname__,
         "files": [_fingerprint(f) for f in files],
         "folder": str(Path(files[0]).parent.resolve()) if files else "",
     }
 
 
-def cached_images(files, size: int, cache_file: Path, progress: bool = True) -> torch.Tensor:
-    """The pictures in `files` as uint8 [N, 3, size, size], from `cache_file` if it matches, else decoded and saved."""
+def cached_images(files, size: int, cache_file: Path, progress: bool = True, decoder=decode) -> torch.Tensor:
+    """The pictures in `files` as uint8 [N, 3, size, size], from `cache_file` if it matches, else decoded and saved.
+
+    decoder: `decoder(path, size)` -> uint8 tensor of one file; `decode` by default. Paired
+    datasets pass one that returns both halves of a pix2pix JPEG, [2, 3, size, size].
+    """
     files = list(files)
-    key = source_key(files, size)
+    key = source_key(files, size, decoder)
     cache_file = Path(cache_file)
     if cache_file.is_file():
         try:
@@ -65,9 +70,12 @@ def cached_images(files, size: int, cache_file: Path, progress: bool = True) -> 
         if saved is not None and saved.get("key") == key:
             return saved["images"]
         print(f"Rebuilding {cache_file.name}: the source files or the image size changed.")
-    images = torch.empty(len(files), 3, size, size, dtype=torch.uint8)
+    images = None
     for i, path in enumerate(tqdm(files, desc=f"decoding to {size}x{size}", disable=not progress)):
-        images[i] = decode(path, size)
+        picture = decoder(path, size)
+        if images is None:
+            images = torch.empty(len(files), *picture.shape, dtype=torch.uint8)
+        images[i] = picture
     cache_file.parent.mkdir(parents=True, exist_ok=True)
     temporary = cache_file.with_name(cache_file.name + ".tmp")
     torch.save({"key": key, "images": images}, temporary)

@@ -1,7 +1,8 @@
 """Downloads that never leave a half-written file behind.
 
-A file is written to `<name>.part`, checked against its MD5, and only then renamed into
-place, so an interrupted download can never pass for a complete one.
+A file is written to `<name>.part`, checked (against its MD5, or by a function that opens it
+completely where no checksum is published), and only then renamed into place, so an
+interrupted download can never pass for a complete one.
 """
 
 import hashlib
@@ -59,8 +60,14 @@ def _why_unreachable(url: str):
     return _unreachable[host, port]
 
 
-def fetch(urls, destination: Path, md5: str) -> Path:
-    """Download the first of `urls` that answers into `destination`, verified by `md5`."""
+def fetch(urls, destination: Path, md5: str | None = None, verify=None) -> Path:
+    """Download the first of `urls` that answers into `destination`, verified by `md5` or by `verify`.
+
+    verify: a function of the downloaded file's path that raises DataUnavailableError saying
+    what is wrong (cut short, wrong layout); for archives whose publisher gives no checksum.
+    """
+    if (md5 is None) == (verify is None):
+        raise ValueError("fetch() needs exactly one of md5= and verify=.")
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(destination.name + ".part")
@@ -78,10 +85,15 @@ def fetch(urls, destination: Path, md5: str) -> Path:
         except (urllib.error.URLError, OSError) as error:
             failures.append(f"{url}: {getattr(error, 'reason', error)}")
             continue
-        actual = md5sum(partial)
-        if actual != md5:
+        if md5 is not None and (actual := md5sum(partial)) != md5:
             failures.append(f"{url}: checksum {actual}, expected {md5} (incomplete or changed file)")
             continue
+        if verify is not None:
+            try:
+                verify(partial)
+            except DataUnavailableError as error:
+                failures.append(f"{url}: {error}")
+                continue
         os.replace(partial, destination)
         return destination
     partial.unlink(missing_ok=True)

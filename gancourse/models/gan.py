@@ -107,9 +107,12 @@ def discriminator_block(in_channels, out_channels, kernel_size=4, stride=2, padd
 
 
 def dcgan_init(module: nn.Module) -> None:
-    """The DCGAN paper's initialisation: conv weights N(0, 0.02), BatchNorm scales N(1, 0.02), shifts 0."""
+    """The package's one initialisation (DCGAN's, kept by pix2pix and CycleGAN): conv weights N(0, 0.02),
+    conv biases 0, BatchNorm scales N(1, 0.02) and shifts 0. Instance norm without affine has nothing to set."""
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
         nn.init.normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
     elif isinstance(module, nn.BatchNorm2d):
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)

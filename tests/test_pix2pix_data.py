@@ -1,0 +1,157 @@
+"""The pix2pix datasets: archive handling, the facades check, the jitter's pixels, the stand-in."""
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+from torchvision.transforms import InterpolationMode
+from torchvision.transforms import functional as TF
+
+from gancourse.data import cmp, facades, pix2pix_dataset
+from gancourse.data import pix2pix as pix2pix_module
+from gancourse.data.download import DataUnavailableError
+from gancourse.data.paired import decode_pair, jitter
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SMALL = {"train": 4, "val": 2, "test": 2}
+
+
+def _pair_jpeg(seed: int) -> bytes:
+    """A 512x256 JPEG: a drawn facade photo on the left, its CMP label map on the right."""
+    rng = torch.Generator().manual_seed(seed)
+    index_map = cmp.random_facade(256, rng)
+    photo, labels = cmp.render_facade(index_map, rng), cmp.colorize(index_map)
+    picture = torch.cat([photo, labels], dim=2).permute(1, 2, 0).numpy()
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def _archive(path: Path, counts=SMALL, extra=()):
+    with tarfile.open(path, "w:gz") as tar:
+        for split, n in counts.items():
+            for i in range(1, n + 1):
+                data = _pair_jpeg(i + 100 * len(split))
+                member = tarfile.TarInfo(f"facades/{split}/{i}.jpg")
+                member.size = len(data)
+                tar.addfile(member, io.BytesIO(data))
+        for name, data in extra:
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    return path
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANCOURSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setitem(pix2pix_module.SETS, "facades", pix2pix_module.Pix2PixSet(
+        SMALL, (512, 256), "BtoA", ("photo", "label map")))
+    return tmp_path
+
+
+def test_an_archive_in_the_data_folder_is_verified_unpacked_and_read_both_ways(data_dir):
+    _archive(data_dir / "facades.tar.gz")
+    train = facades("train", image_size=64)
+    assert len(train) == 4 and train.pairs.shape == (4, 2, 3, 72, 72)  # loaded at 286/256 of the size
+    assert sorted(p.name for p in (data_dir / "facades").iterdir()) == ["cache-train-72px.pt", "test", "train", "val"]
+    labels, photo = train[0]
+    assert labels.shape == (3, 64, 64)
+    assert cmp.label_share(((labels + 1) * 127.5).round().to(torch.uint8)) > 0.8  # BtoA: the input is the label map
+    photo_first = facades("val", direction="AtoB", image_size=64)
+    assert len(photo_first) == 2 and photo_first.pairs.shape[-1] == 64  # val: no jitter, loaded at the size
+    assert torch.equal(photo_first[0][0], facades("val", image_size=64)[0][1])
+
+
+def test_an_unpacked_folder_is_used_as_it_is(data_dir):
+    folder = data_dir / "facades" / "val"
+    folder.mkdir(parents=True)
+    for i in range(3):  # another count than the archive's: a local copy is taken as it is
+        (folder / f"{i + 1}.jpg").write_bytes(_pair_jpeg(i))
+    assert len(facades("val", image_size=64)) == 3
+
+
+def test_a_truncated_archive_names_the_fix_and_writes_nothing(data_dir):
+    whole = _archive(data_dir / "whole.tar.gz").read_bytes()
+    (data_dir / "facades.tar.gz").write_bytes(whole[: len(whole) // 2])
+    (data_dir / "whole.tar.gz").unlink()
+    with pytest.raises(DataUnavailableError, match="damaged or cut short.*Fix: delete"):
+        facades("train", image_size=64)
+    assert sorted(p.name for p in data_dir.iterdir()) == ["facades.tar.gz"]
+
+
+def test_wrong_counts_are_refused(data_dir):
+    _archive(data_dir / "facades.tar.gz", counts={"train": 3, "val": 2, "test": 2})
+    with pytest.raises(DataUnavailableError, match="found train 3"):
+        facades("train", image_size=64)
+
+
+def test_a_member_that_leaves_the_folder_is_never_written(data_dir):
+    _archive(data_dir / "facades.tar.gz", extra=[("facades/../../escaped.txt", b"boo")])
+    with pytest.raises(DataUnavailableError, match="outside"):
+        facades("train", image_size=64)
+    assert not (data_dir.parent / "escaped.txt").exists()
+    assert not (data_dir / "facades").exists() and not list(data_dir.glob(".facades*"))
+
+
+def test_a_download_that_fails_offers_the_fixes(data_dir, monkeypatch):
+    monkeypatch.delenv("GANCOURSE_QUICK", raising=False)
+    monkeypatch.setattr(pix2pix_module, "URLS", ("http://127.0.0.1:9/{name}.tar.gz",))
+    with pytest.raises(DataUnavailableError, match="Fix: download .*facades.tar.gz by hand.*GANCOURSE_OFFLINE"):
+        facades("train", image_size=64)
+    assert not list(data_dir.iterdir())
+
+
+def test_offline_the_stand_in_is_announced_and_has_the_layout(data_dir, monkeypatch, capsys):
+    monkeypatch.setenv("GANCOURSE_OFFLINE", "1")
+    val = facades("val", image_size=64)
+    assert len(val) == 2 and "stand-in" in val.source and "not photographs" in capsys.readouterr().err
+    labels, photo = val[0]
+    assert cmp.label_share(((labels + 1) * 127.5).round().to(torch.uint8)) == 1.0
+    assert cmp.label_share(((photo + 1) * 127.5).round().to(torch.uint8)) < 0.2
+    with pytest.raises(ValueError, match="splits"):
+        facades("valid")
+    with pytest.raises(ValueError, match="Choose one of"):
+        pix2pix_dataset("horses")
+
+
+def test_the_jitter_equals_torchvisions_resize_crop_and_flip(tmp_path):
+    path = tmp_path / "1.jpg"
+    path.write_bytes(_pair_jpeg(0))
+    pairs = decode_pair(path, 286)[None]
+    tops, lefts, flips = torch.tensor([17]), torch.tensor([29]), torch.tensor([True])
+    ours = jitter(pairs, 256, tops, lefts, flips)[0]
+    with Image.open(path) as picture:
+        picture = picture.convert("RGB")
+        for half, box in enumerate([(0, 0, 256, 256), (256, 0, 512, 256)]):
+            reference = TF.resize(picture.crop(box), [286, 286], InterpolationMode.BICUBIC)
+            reference = TF.hflip(TF.crop(reference, 17, 29, 256, 256))
+            assert torch.equal(ours[half], TF.pil_to_tensor(reference))
+    unflipped = jitter(pairs, 256, tops, lefts, torch.tensor([False]))[0]
+    assert torch.equal(unflipped, pairs[0, :, :, 17:273, 29:285])
+
+
+def test_batches_are_jittered_per_sample_and_replayable(data_dir):
+    _archive(data_dir / "facades.tar.gz")
+    train = facades("train", image_size=64)
+    torch.manual_seed(0)
+    first = [torch.cat(b) for b in train.batches(2)]
+    torch.manual_seed(0)
+    again = [torch.cat(b) for b in train.batches(2)]
+    assert len(first) == 2 and all(torch.equal(a, b) for a, b in zip(first, again, strict=True))
+    crops = {tuple(torch.cat(b)[0, 0, 0, :4].tolist()) for b in [next(iter(train.batches(4))) for _ in range(5)]}
+    assert len(crops) > 1
+
+
+@pytest.mark.skipif(not (SHARED / "facades").is_dir(), reason="../shared/data is not beside the checkout")
+def test_a_folder_called_facades_that_holds_other_pairs_is_refused(monkeypatch):
+    # ../shared/data/facades holds photos of people beside their outlines, not CMP label maps.
+    monkeypatch.setenv("GANCOURSE_DATA_DIR", str(SHARED))
+    share = cmp.label_share(decode_pair(SHARED / "facades" / "train" / "1.jpg", 64)[1])
+    if share > pix2pix_module.LABEL_SHARE:
+        pytest.skip("the shared folder now holds real facades label maps")
+    with pytest.raises(DataUnavailableError, match="does not hold the CMP facades.*Fix: replace"):
+        facades("train", image_size=64)
