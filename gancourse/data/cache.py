@@ -42,24 +42,25 @@ def _fingerprint(path) -> str:
     return f"{Path(path).name}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def source_key(files, size: int, decoder=decode) -> dict:
+def source_key(files, size: int, decoder=None) -> dict:
     """What the cache depends on: every file's name, byte size and modification time, the size and the decoder."""
     return {
         "format": FORMAT,
         "size": size,
-        "decoder": decoder.__qualname__,
+        "decoder": (decoder or decode).__qualname__,
         "files": [_fingerprint(f) for f in files],
         "folder": str(Path(files[0]).parent.resolve()) if files else "",
     }
 
 
-def cached_images(files, size: int, cache_file: Path, progress: bool = True, decoder=decode) -> torch.Tensor:
+def cached_images(files, size: int, cache_file: Path, progress: bool = True, decoder=None) -> torch.Tensor:
     """The pictures in `files` as uint8 [N, 3, size, size], from `cache_file` if it matches, else decoded and saved.
 
     decoder: `decoder(path, size)` -> uint8 tensor of one file; `decode` by default. Paired
     datasets pass one that returns both halves of a pix2pix JPEG, [2, 3, size, size].
     """
     files = list(files)
+    decoder = decoder or decode  # looked up at call time, so a test may replace `decode`
     key = source_key(files, size, decoder)
     cache_file = Path(cache_file)
     if cache_file.is_file():
