@@ -6,7 +6,8 @@ change would silently do nothing. So a checkpoint carries the run's signature:
 
 - the step function's code, and the code of every function it calls by name, holds in a
   closure or takes as a default (a notebook's `train_step` calling its `generator_loss`),
-  with the plain values (numbers, strings, devices) it reads from its globals or closure;
+  with the plain values (numbers, strings, devices) it reads from its globals or closure,
+  also inside small lists, tuples and dicts (keyword arguments passed on with `**settings`);
 - for each model in `state`: its class and the names and shapes of its weights;
 - for each optimiser: its class and every hyper-parameter (lr, betas, weight decay, ...);
 - for anything else in `state`: its class.
@@ -23,6 +24,9 @@ import torch
 
 PLAIN = (int, float, bool, str, bytes, type(None), torch.device, torch.dtype)
 DEPTH = 4  # how far calls are followed: the notebook's functions and the package's steps they call
+# Containers up to this size are settings, read item by item; a larger one (a dataset held in a
+# list) counts by its type alone.
+SETTINGS_ITEMS = 64
 
 
 def _plain(value) -> bool:
@@ -51,6 +55,12 @@ def _names(code: types.CodeType):
 def _value(value, digest, seen, depth) -> None:
     if _plain(value):
         digest.update(repr(value).encode())
+    elif isinstance(value, (list, tuple, dict)) and len(value) <= SETTINGS_ITEMS and id(value) not in seen:
+        seen.add(id(value))
+        digest.update(type(value).__qualname__.encode())
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+            digest.update((repr(key) if _plain(key) else type(key).__qualname__).encode())
+            _value(item, digest, seen, depth)
     elif callable(value) and not isinstance(value, (type, torch.nn.Module)):
         _callable(value, digest, seen, depth)
     else:

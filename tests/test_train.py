@@ -176,6 +176,28 @@ def test_a_changed_learning_rate_is_named_and_an_unchanged_rerun_resumes(tmp_pat
     assert "Resuming from" in capsys.readouterr().out and not (tmp_path / "c.2.old.pt").exists()
 
 
+def weighted_step(model, optimizer, batch, weight=1.0):
+    xb, yb = batch
+    loss = weight * F.mse_loss(model(xb).squeeze(1), yb)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return {"loss": loss}
+
+
+def test_a_setting_passed_on_from_a_dict_is_part_of_the_run(tmp_path, capsys):
+    """As 06's train_pix2pix passes `**objective` (lam=10, ...) on to the package's step."""
+    said = []
+    for weight in (1.0, 1.0, 3.0):
+        model, optimizer, loader, _ = make_run()
+        settings = {"weight": weight}
+        fit(lambda batch: weighted_step(model, optimizer, batch, **settings), loader, epochs=1,
+            state={"model": model, "optimizer": optimizer}, checkpoint=tmp_path / "c.pt", progress=False)
+        said.append(capsys.readouterr().out)
+    assert "all 1 epochs are done" in said[1], "the same settings resume"
+    assert said[2].startswith("Starting afresh"), "a changed setting in the dict starts afresh"
+
+
 @pytest.mark.parametrize("damage", ["garbage", "garbage-pickle", "truncated", "empty", "not-fit's"])
 def test_a_damaged_checkpoint_names_the_file_and_the_fix(tmp_path, damage):
     model, optimizer, loader, step = make_run()
