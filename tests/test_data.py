@@ -1,12 +1,9 @@
 """mnist(): local IDX files (plain and gzipped), verified downloads, the real offline digits, one source, bad input."""
 
-import functools
 import gzip
 import hashlib
-import http.server
 import socket
 import sys
-import threading
 import time
 
 import numpy as np
@@ -185,29 +182,6 @@ def test_a_network_that_never_answers_costs_one_short_wait_per_session(data_dir,
     assert 0.5 < waited < 5, f"the connection attempt took {waited:.1f} s; the timeout is 1 s in this test"
     assert DOWNLOAD.CONNECT_TIMEOUT_SECONDS <= 5
     assert f"127.0.0.1:{silent_port} unreachable" in DOWNLOAD._unreachable[host, port]
-
-
-class _Server:
-    """Serves a folder on the loopback for the download tests."""
-
-    def __init__(self, folder):
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-        handler.log_message = lambda *args: None
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def mirror(tmp_path):
-    server = _Server(tmp_path / "mirror")
-    (tmp_path / "mirror").mkdir()
-    yield tmp_path / "mirror", server.url
-    server.close()
 
 
 def _publish(folder, images, labels, split="t10k"):

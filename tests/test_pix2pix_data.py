@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import SHARED_DATA
 from PIL import Image
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms import functional as TF
@@ -15,7 +16,6 @@ from gancourse.data import pix2pix as pix2pix_module
 from gancourse.data.download import DataUnavailableError
 from gancourse.data.paired import decode_pair, jitter
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SMALL = {"train": 4, "val": 2, "test": 2}
 
 
@@ -97,6 +97,18 @@ def test_a_member_that_leaves_the_folder_is_never_written(data_dir):
     assert not (data_dir / "facades").exists() and not list(data_dir.glob(".facades*"))
 
 
+def test_a_download_is_verified_before_it_counts_and_a_cut_one_never_does(data_dir, mirror, monkeypatch):
+    folder, url = mirror
+    whole = _archive(folder / "facades.tar.gz").read_bytes()
+    (folder / "cut").mkdir()
+    (folder / "cut" / "facades.tar.gz").write_bytes(whole[: len(whole) // 2])
+    # The first mirror serves a cut archive: it fails its check and the next mirror is tried.
+    monkeypatch.setattr(pix2pix_module, "URLS", (url + "cut/{name}.tar.gz", url + "{name}.tar.gz"))
+    train = facades("train", image_size=64)
+    assert len(train) == 4 and (data_dir / "facades.tar.gz").read_bytes() == whole
+    assert not list(data_dir.glob("*.part")) and (data_dir / "facades" / "test").is_dir()
+
+
 def test_a_download_that_fails_offers_the_fixes(data_dir, monkeypatch):
     monkeypatch.delenv("GANCOURSE_QUICK", raising=False)
     monkeypatch.setattr(pix2pix_module, "URLS", ("http://127.0.0.1:9/{name}.tar.gz",))
@@ -146,11 +158,11 @@ def test_batches_are_jittered_per_sample_and_replayable(data_dir):
     assert len(crops) > 1
 
 
-@pytest.mark.skipif(not (SHARED / "facades").is_dir(), reason="../shared/data is not beside the checkout")
+@pytest.mark.skipif(not (SHARED_DATA / "facades").is_dir(), reason="../shared/data is not beside the checkout")
 def test_a_folder_called_facades_that_holds_other_pairs_is_refused(monkeypatch):
     # ../shared/data/facades holds photos of people beside their outlines, not CMP label maps.
-    monkeypatch.setenv("GANCOURSE_DATA_DIR", str(SHARED))
-    share = cmp.label_share(decode_pair(SHARED / "facades" / "train" / "1.jpg", 64)[1])
+    monkeypatch.setenv("GANCOURSE_DATA_DIR", str(SHARED_DATA))
+    share = cmp.label_share(decode_pair(SHARED_DATA / "facades" / "train" / "1.jpg", 64)[1])
     if share > pix2pix_module.LABEL_SHARE:
         pytest.skip("the shared folder now holds real facades label maps")
     with pytest.raises(DataUnavailableError, match="does not hold the CMP facades.*Fix: replace"):

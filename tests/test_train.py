@@ -187,13 +187,15 @@ def weighted_step(model, optimizer, batch, weight=1.0):
 
 def test_a_setting_passed_on_from_a_dict_is_part_of_the_run(tmp_path, capsys):
     """As 06's train_pix2pix passes `**objective` (lam=10, ...) on to the package's step."""
-    said = []
-    for weight in (1.0, 1.0, 3.0):
+
+    def train(weight):  # a notebook cell: fresh networks, and the settings in a dict
         model, optimizer, loader, _ = make_run()
         settings = {"weight": weight}
         fit(lambda batch: weighted_step(model, optimizer, batch, **settings), loader, epochs=1,
             state={"model": model, "optimizer": optimizer}, checkpoint=tmp_path / "c.pt", progress=False)
-        said.append(capsys.readouterr().out)
+        return capsys.readouterr().out
+
+    said = [train(weight) for weight in (1.0, 1.0, 3.0)]
     assert "all 1 epochs are done" in said[1], "the same settings resume"
     assert said[2].startswith("Starting afresh"), "a changed setting in the dict starts afresh"
 

@@ -69,7 +69,7 @@ class PairedImages(Dataset):
     the centre crop (validation); `batches()` gives jittered training batches on a device.
     """
 
-    def __init__(self, pairs: torch.Tensor, image_size: int, direction: str, source: str, files=()):
+    def __init__(self, pairs: torch.Tensor, image_size: int, direction: str, source: str):
         if direction not in DIRECTIONS:
             raise ValueError(f"direction={direction!r}: choose 'AtoB' or 'BtoA'.")
         if pairs.dtype != torch.uint8 or pairs.dim() != 5 or pairs.shape[1:3] != (2, 3):
@@ -77,7 +77,6 @@ class PairedImages(Dataset):
         if pairs.shape[-1] < image_size:
             raise ValueError(f"pictures loaded at {pairs.shape[-1]} px cannot be cropped to {image_size} px.")
         self.pairs, self.image_size, self.direction, self.source = pairs, image_size, direction, source
-        self.files = list(files)
         self._on_device = {}
 
     def __len__(self) -> int:
@@ -153,4 +152,4 @@ class PairedBatches:
 def paired_images(files, image_size: int, load_size: int, direction: str, source: str, cache_file: Path):
     """PairedImages of side-by-side JPEGs `files`, decoded once into `cache_file`."""
     pairs = cached_images(files, load_size, cache_file, decoder=decode_pair)
-    return PairedImages(pairs, image_size, direction, source, files)
+    return PairedImages(pairs, image_size, direction, source)

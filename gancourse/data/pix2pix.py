@@ -52,10 +52,13 @@ PICTURE = re.compile(r"^[^/]+/(train|val|test)/[^/]+\.jpg$")
 LABEL_SHARE = 0.5
 
 
+def _in_number_order(path: Path) -> list:
+    """A sort key that puts 2.jpg before 10.jpg."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+
+
 def _jpegs(folder: Path) -> list:
-    numbers = re.compile(r"(\d+)")
-    key = lambda p: [int(t) if t.isdigit() else t for t in numbers.split(p.name)]  # noqa: E731 (1, 2, ..., 10)
-    return sorted((p for p in folder.glob("*.jpg")), key=key) if folder.is_dir() else []
+    return sorted(folder.glob("*.jpg"), key=_in_number_order) if folder.is_dir() else []
 
 
 def _set(name: str) -> Pix2PixSet:
@@ -89,13 +92,18 @@ def verify_archive(archive: Path, name: str) -> None:
                                    f"(expected {want}){sizes}.")
 
 
-def unpack(archive: Path, name: str, target_root: Path) -> Path:
-    """Verify `archive`, unpack it into a temporary folder under `target_root`, rename it to NAME; return NAME/."""
+def _checked_by_hand(archive: Path, name: str) -> Path:
+    """An archive someone put into the data folder, read to its end and checked before it is unpacked."""
     try:
         verify_archive(archive, name)
     except DataUnavailableError as error:
         raise DataUnavailableError(f"{error} Fix: delete {archive} and run again to download it, or download "
                                    f"{URLS[0].format(name=name)} by hand into {archive.parent}.") from error
+    return archive
+
+
+def unpack(archive: Path, name: str, target_root: Path) -> Path:
+    """Unpack a verified `archive` into a temporary folder under `target_root`, rename it to NAME; return NAME/."""
     if not hasattr(tarfile, "data_filter"):
         raise DataUnavailableError(f"Python's tarfile has no 'data' filter here, so {archive} cannot be unpacked "
                                    "safely. Fix: use Python 3.10.12, 3.11.4, 3.12 or newer.")
@@ -177,7 +185,9 @@ def pix2pix_dataset(name: str, split: str = "train", direction=None, image_size:
     folder = next((home / name for home in _homes(root) if _jpegs(home / name / split)), None)
     if folder is None:
         archive = _archive(root, name)
-        if archive is None:
+        if archive is not None:
+            archive = _checked_by_hand(archive, name)
+        else:  # a download is verified by fetch() before it is renamed into place
             if config.is_offline() and name == "facades":
                 return _stand_in(split, image_size, load_size, direction, "GANCOURSE_OFFLINE=1")
             try:
@@ -197,7 +207,10 @@ def pix2pix_dataset(name: str, split: str = "train", direction=None, image_size:
     if name == "facades":
         _check_facades(files, folder / split)
     cache_file = config.writable(folder) / f"cache-{split}-{load_size}px.pt"
-    return paired_images(files, image_size, load_size, direction, f"pix2pix {name} ({split})", cache_file)
+    a, b = dataset.halves
+    translation = f"{a} -> {b}" if direction == "AtoB" else f"{b} -> {a}"
+    return paired_images(files, image_size, load_size, direction, f"pix2pix {name} ({split}, {translation})",
+                         cache_file)
 
 
 def facades(split: str = "train", direction: str = "BtoA", image_size: int = 256, load_size=None) -> PairedImages:
