@@ -158,9 +158,14 @@ def reconstruction_loss(fake: torch.Tensor, target: torch.Tensor, kind: str = "l
 def pix2pix_discriminator_loss(real_logits, fake_logits, adversarial: str = "bce") -> torch.Tensor:
     """D's side of L_cGAN, divided by 2 as in the paper (it slows D down relative to G):
 
-    1/2 [ -log D(x, y) - log(1 - D(x, G(x))) ], averaged over patches and images.
+    1/2 [ -log D(x, y) - log(1 - D(x, G(x))) ], averaged over patches and images: lecture 3's
+    discriminator_loss, which already halves; with "mse", the least-squares one, halved too.
     """
-    return 0.5 * (adversarial_loss(real_logits, True, adversarial) + adversarial_loss(fake_logits, False, adversarial))
+    if adversarial == "bce":
+        return discriminator_loss(real_logits, fake_logits)
+    if adversarial == "mse":
+        return lsgan_discriminator_loss(real_logits, fake_logits)
+    raise ValueError(f"adversarial={adversarial!r}: choose one of {ADVERSARIAL}.")
 
 
 def pix2pix_generator_loss(fake_logits, fake, target, lam: float = 100.0, adversarial="bce", reconstruction="l1"):

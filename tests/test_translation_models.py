@@ -115,6 +115,10 @@ def test_pix2pix_losses_by_hand():
     assert torch.isclose(total, g_adv + 100 * 0.5)
     d = losses.pix2pix_discriminator_loss(torch.tensor([0.0]), torch.tensor([0.0]))
     assert torch.isclose(d, torch.log(torch.tensor(2.0)))  # halved: (log 2 + log 2) / 2
+    d_mse = losses.pix2pix_discriminator_loss(torch.tensor([0.0]), torch.tensor([0.0]), "mse")
+    assert torch.isclose(d_mse, torch.tensor(0.5))  # halved: ((0 - 1)^2 + 0^2) / 2
+    with pytest.raises(ValueError, match="adversarial"):
+        losses.pix2pix_discriminator_loss(torch.tensor([0.0]), torch.tensor([0.0]), "hinge")
     assert losses.pix2pix_generator_loss(None, fake, target, adversarial=None) == 50
     with pytest.raises(ValueError, match="adversarial"):
         losses.adversarial_loss(logits, True, "hinge")

@@ -23,13 +23,17 @@ from .gan import dcgan_init
 NORMS = ("batch", "instance")
 
 
+def _known(norm: str) -> str:
+    if norm not in NORMS:
+        raise ValueError(f"norm={norm!r} is not supported. Fix: choose one of {NORMS}.")
+    return norm
+
+
 def norm_layer(norm: str, channels: int) -> nn.Module:
     """BatchNorm (pix2pix) or InstanceNorm without affine parameters (the reference's CycleGAN default)."""
-    if norm == "batch":
+    if _known(norm) == "batch":
         return nn.BatchNorm2d(channels)
-    if norm == "instance":
-        return nn.InstanceNorm2d(channels, affine=False, track_running_stats=False)
-    raise ValueError(f"norm={norm!r} is not supported. Fix: choose one of {NORMS}.")
+    return nn.InstanceNorm2d(channels, affine=False, track_running_stats=False)
 
 
 def conv_bias(norm: str) -> bool:
@@ -44,8 +48,7 @@ def conv_bias(norm: str) -> bool:
     that no norm ever follows in any configuration (the last layer of each network, the
     PatchGAN's first) always have one.
     """
-    norm_layer(norm, 1)  # the same clear error for an unknown norm
-    return norm != "batch"
+    return _known(norm) != "batch"
 
 
 def _check_size(size: int, multiple: int, who: str) -> None:
