@@ -4,6 +4,8 @@ The notebooks keep their own step (that is the exercise); this copy backs the se
 and lets a later lecture train an earlier model without repeating the exercise.
 """
 
+import contextlib
+
 import torch
 import torch.nn.functional as F
 
@@ -26,6 +28,19 @@ def set_requires_grad(model: torch.nn.Module, flag: bool) -> None:
         parameter.requires_grad_(flag)
 
 
+@contextlib.contextmanager
+def frozen(model: torch.nn.Module):
+    """The model's weights get no gradient inside the block, and are unfrozen after it, even on an error.
+
+    The gradient still flows *through* the model: G learns from D's verdict while D stays as it is.
+    """
+    set_requires_grad(model, False)
+    try:
+        yield model
+    finally:
+        set_requires_grad(model, True)
+
+
 def _call(model, x, labels):
     return model(x) if labels is None else model(x, labels)
 
@@ -45,15 +60,12 @@ def discriminator_update(generator, discriminator, d_optimizer, real, labels=Non
 def generator_update(generator, discriminator, g_optimizer, n, labels=None, g_loss=losses.nonsaturating_generator_loss,
                      device="cpu"):
     """One step of G against a frozen D: the gradient flows through D into G, but D's weights get none."""
-    set_requires_grad(discriminator, False)
-    try:
+    with frozen(discriminator):
         z = torch.randn(n, generator.latent_dim, device=device)
         loss = g_loss(_call(discriminator, _call(generator, z, labels), labels))
         g_optimizer.zero_grad()
         loss.backward()
         g_optimizer.step()
-    finally:
-        set_requires_grad(discriminator, True)
     return loss
 
 
@@ -97,8 +109,7 @@ def pix2pix_step(generator, discriminator, g_optimizer, d_optimizer, batch, *, l
         d_loss.backward()
         d_optimizer.step()
         logged["D"] = d_loss.item()
-        set_requires_grad(discriminator, False)
-    try:
+    with frozen(discriminator) if adversarial else contextlib.nullcontext():
         # min_G  -log D(x, G(x)) + lambda ||y - G(x)||_1, through the frozen D
         fake_logits = discriminator(torch.cat([inputs, fake], dim=1)) if adversarial else None
         if generator_loss is None:
@@ -108,9 +119,6 @@ def pix2pix_step(generator, discriminator, g_optimizer, d_optimizer, batch, *, l
         g_optimizer.zero_grad()
         g_loss.backward()
         g_optimizer.step()
-    finally:
-        if adversarial:
-            set_requires_grad(discriminator, True)
     if adversarial:
         logged["G_GAN"] = losses.adversarial_loss(fake_logits.detach(), True, adversarial).item()
     logged["L1"] = F.l1_loss(fake.detach(), targets).item()
