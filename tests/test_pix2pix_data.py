@@ -135,14 +135,14 @@ def test_the_jitter_equals_torchvisions_resize_crop_and_flip(tmp_path):
     path.write_bytes(_pair_jpeg(0))
     pairs = decode_pair(path, 286)[None]
     tops, lefts, flips = torch.tensor([17]), torch.tensor([29]), torch.tensor([True])
-    ours = jitter(pairs, 256, tops, lefts, flips)[0]
+    ours = jitter(pairs, torch.tensor([0]), 256, tops, lefts, flips)[0]
     with Image.open(path) as picture:
         picture = picture.convert("RGB")
         for half, box in enumerate([(0, 0, 256, 256), (256, 0, 512, 256)]):
             reference = TF.resize(picture.crop(box), [286, 286], InterpolationMode.BICUBIC)
             reference = TF.hflip(TF.crop(reference, 17, 29, 256, 256))
             assert torch.equal(ours[half], TF.pil_to_tensor(reference))
-    unflipped = jitter(pairs, 256, tops, lefts, torch.tensor([False]))[0]
+    unflipped = jitter(pairs, torch.tensor([0]), 256, tops, lefts, torch.tensor([False]))[0]
     assert torch.equal(unflipped, pairs[0, :, :, 17:273, 29:285])
 
 
