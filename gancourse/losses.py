@@ -180,3 +180,26 @@ def pix2pix_generator_loss(fake_logits, fake, target, lam: float = 100.0, advers
     if reconstruction:
         loss = loss + lam * reconstruction_loss(fake, target, reconstruction)
     return loss
+
+
+# CycleGAN (Zhu et al. 2017) -----------------------------------------------------------
+
+
+def cycle_consistency_loss(x, x_cycled, y, y_cycled, lam: float = 10.0) -> torch.Tensor:
+    """lambda L_cyc(G, F) = lambda (E ||F(G(x)) - x||_1 + E ||G(F(y)) - y||_1), equation 2 of the paper.
+
+    x_cycled = F(G(x)) and y_cycled = G(F(y)): both ways round must come back to where they
+    started. Each norm is a mean over pixels and pictures (the reference's L1Loss); lambda = 10.
+    """
+    return lam * (F.l1_loss(x_cycled, x) + F.l1_loss(y_cycled, y))
+
+
+def identity_loss(x, f_of_x, y, g_of_y, lam: float = 10.0, weight: float = 0.5) -> torch.Tensor:
+    """weight lambda L_identity(G, F) = weight lambda (E ||G(y) - y||_1 + E ||F(x) - x||_1), section 5.2 of the paper.
+
+    A picture already in a generator's target domain should pass through unchanged (Taigman et
+    al. 2017). Without it, G and F may swap a painting's tints for a photo's as long as the cycle
+    undoes it; the paper adds it for painting <-> photo with weight 0.5 of lambda, the reference's
+    default. f_of_x = F(x), g_of_y = G(y).
+    """
+    return weight * lam * (F.l1_loss(g_of_y, y) + F.l1_loss(f_of_x, x))

@@ -123,3 +123,48 @@ def pix2pix_step(generator, discriminator, g_optimizer, d_optimizer, batch, *, l
         logged["G_GAN"] = losses.adversarial_loss(fake_logits.detach(), True, adversarial).item()
     logged["L1"] = F.l1_loss(fake.detach(), targets).item()
     return logged
+
+
+def cyclegan_generators_loss(generator_xy, generator_yx, discriminator_x, discriminator_y, real_x, real_y,
+                             lam: float = 10.0, identity: float = 0.5):
+    """The generators' side of CycleGAN's full objective (equation 3), with least-squares adversarial terms:
+
+    (D_Y(G(x)) - 1)^2 + (D_X(F(y)) - 1)^2 + lambda L_cyc(G, F) + identity lambda L_identity(G, F).
+    G = generator_xy (X -> Y), F = generator_yx (Y -> X); D_Y judges pictures of Y, D_X of X.
+    Returns (loss, fake_y, fake_x): the fakes go on to the discriminators' update.
+    """
+    fake_y, fake_x = generator_xy(real_x), generator_yx(real_y)
+    loss = (losses.adversarial_loss(discriminator_y(fake_y), True, "mse")
+            + losses.adversarial_loss(discriminator_x(fake_x), True, "mse")
+            + losses.cycle_consistency_loss(real_x, generator_yx(fake_y), real_y, generator_xy(fake_x), lam))
+    if identity:
+        loss = loss + losses.identity_loss(real_x, generator_yx(real_x), real_y, generator_xy(real_y), lam, identity)
+    return loss, fake_y, fake_x
+
+
+def cyclegan_step(generator_xy, generator_yx, discriminator_x, discriminator_y, g_optimizer, d_optimizer, batch, *,
+                  pool_x=None, pool_y=None, lam: float = 10.0, identity: float = 0.5,
+                  generators_loss=cyclegan_generators_loss):
+    """One CycleGAN iteration on a batch (x from X, y from Y, unpaired), in the reference's order.
+
+    First G and F together, with one optimiser, against frozen D_X and D_Y. Then both
+    discriminators, with one optimiser, each on least squares halved: D_Y on real y against
+    fakes G(x), D_X on real x against fakes F(y), the fakes drawn through each one's ImagePool
+    (None: the latest fakes only). generators_loss: a function with cyclegan_generators_loss's
+    arguments and returns, e.g. a student's. Returns the generators' loss and each D's.
+    """
+    real_x, real_y = batch
+    with frozen(discriminator_x), frozen(discriminator_y):
+        g_loss, fake_y, fake_x = generators_loss(generator_xy, generator_yx, discriminator_x, discriminator_y,
+                                                 real_x, real_y, lam, identity)
+        g_optimizer.zero_grad()
+        g_loss.backward()
+        g_optimizer.step()
+    fake_y = pool_y.query(fake_y) if pool_y is not None else fake_y.detach()
+    fake_x = pool_x.query(fake_x) if pool_x is not None else fake_x.detach()
+    d_y = losses.lsgan_discriminator_loss(discriminator_y(real_y), discriminator_y(fake_y))
+    d_x = losses.lsgan_discriminator_loss(discriminator_x(real_x), discriminator_x(fake_x))
+    d_optimizer.zero_grad()
+    (d_x + d_y).backward()
+    d_optimizer.step()
+    return {"G": g_loss.item(), "D_X": d_x.item(), "D_Y": d_y.item()}

@@ -110,3 +110,16 @@ class LoopbackServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+
+class InterruptAt:
+    """Wraps a step and presses Ctrl-C before its n-th call."""
+
+    def __init__(self, step, n):
+        self.step, self.n, self.calls = step, n, 0
+        self.__wrapped__ = step  # as functools.wraps would: the run is the same run as step's
+
+    def __call__(self, batch):
+        self.calls += 1
+        if self.calls == self.n:
+            raise KeyboardInterrupt
+        return self.step(batch)

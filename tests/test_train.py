@@ -5,6 +5,7 @@ import pickle
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import InterruptAt
 from torch.utils.data import DataLoader, TensorDataset
 
 from gancourse.train import CheckpointError, fit, load_checkpoint, save_checkpoint
@@ -54,20 +55,6 @@ def test_callbacks_run_after_each_epoch_without_changing_the_training_stream():
     fit(step, loader, epochs=2, progress=False, callbacks=[lambda e, h: torch.randn(100)])
     assert seen == [(1, 1), (2, 2)]
     assert torch.equal(model.weight, with_callbacks), "a callback that draws noise must not change training"
-
-
-class InterruptAt:
-    """Wraps a step and presses Ctrl-C before its n-th call."""
-
-    def __init__(self, step, n):
-        self.step, self.n, self.calls = step, n, 0
-        self.__wrapped__ = step  # as functools.wraps would: the run is the same run as step's
-
-    def __call__(self, batch):
-        self.calls += 1
-        if self.calls == self.n:
-            raise KeyboardInterrupt
-        return self.step(batch)
 
 
 def uninterrupted(epochs=3):

@@ -1,4 +1,4 @@
-"""Image-to-image translation networks of lectures 6-7: the U-Net generator and the PatchGAN.
+"""Image-to-image translation networks of lectures 6-7: the U-Net and ResNet generators, the PatchGAN.
 
 Translation is not generation from noise: the generator receives a picture (a label map) and
 must return a picture of the same scene (a photo), so it is an encoder-decoder, not a bare
@@ -8,7 +8,7 @@ encoder level's features straight to the decoder level of the same size) with a 
 discriminator that judges each N x N patch of an (input, output) pair.
 
 Names and numbers follow the reference implementation, pytorch-CycleGAN-and-pix2pix
-`models/networks.py` (UnetGenerator, NLayerDiscriminator, PixelDiscriminator). The paper's
+`models/networks.py` (UnetGenerator, ResnetGenerator, NLayerDiscriminator, PixelDiscriminator). Pix2pix's
 notation: Ck is Convolution-Norm-ReLU with k filters, CDk adds dropout 0.5; every convolution
 is 4x4 with stride 2 unless said otherwise. Images are in [-1, 1].
 """
@@ -54,7 +54,7 @@ def conv_bias(norm: str) -> bool:
 def _check_size(size: int, multiple: int, who: str) -> None:
     if size % multiple:
         raise ValueError(f"{who} needs a height and width divisible by {multiple}, got {size}. Fix: resize or "
-                         f"crop the images (pix2pix uses 256), or build it with fewer layers.")
+                         f"crop the images (the papers use 256).")
 
 
 class UnetGenerator(nn.Module):
@@ -171,6 +171,68 @@ class PixelDiscriminator(nn.Module):
         self.apply(dcgan_init)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+
+class ResnetBlock(nn.Module):
+    """Rk of the CycleGAN paper: x + (reflect-pad, 3x3 conv, norm, ReLU, reflect-pad, 3x3 conv, norm)(x), k channels.
+
+    The block learns a change to its input rather than a new picture: with the weights near zero
+    it passes x through, which is why a translator that must keep most of the picture (a horse's
+    outline under the zebra's stripes) is built from them (He et al. 2016; Johnson et al. 2016).
+    """
+
+    def __init__(self, channels: int, norm: str = "instance"):
+        super().__init__()
+        bias = conv_bias(norm)
+        self.block = nn.Sequential(
+            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=bias), norm_layer(norm, channels),
+            nn.ReLU(True),
+            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=bias), norm_layer(norm, channels),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.block(x)
+
+
+class ResnetGenerator(nn.Module):
+    """CycleGAN's generator (Zhu et al. 2017, appendix 7.2), the network of Johnson et al. 2016 for style transfer.
+
+    In the paper's notation: c7s1-64, d128, d256, R256 x n_blocks, u128, u64, c7s1-3.
+    c7s1-k is a 7x7 convolution with stride 1 and k filters, then norm and ReLU; dk a 3x3
+    convolution with stride 2 (halving the size), norm, ReLU; Rk a residual block (ResnetBlock);
+    uk a 3x3 transposed convolution with stride 1/2 (doubling the size), norm, ReLU. The last
+    c7s1-3 has no norm and ends in Tanh. Read as encoder (c7s1-64, d128, d256), "transformer"
+    (the residual blocks, working on a map a quarter of the picture's side) and decoder (u128,
+    u64, c7s1-3), as the seed lecture draws it.
+
+    Reflection padding (before every 7x7 and 3x3 stride-1 convolution): the border is filled
+    with a mirror of the picture instead of zeros, so the network never sees a black frame it
+    could learn to paint; the paper uses it "to reduce artifacts".
+
+    n_blocks: 9 for 256 px training pictures, 6 for 128 px (the paper's two choices).
+    11,378,179 parameters with 9 blocks, 7,837,699 with 6 (instance norm, ngf 64).
+    """
+
+    def __init__(self, in_channels=3, out_channels=3, ngf=64, n_blocks=9, norm="instance"):
+        super().__init__()
+        bias = conv_bias(norm)
+        layers = [nn.ReflectionPad2d(3), nn.Conv2d(in_channels, ngf, 7, bias=bias), norm_layer(norm, ngf),
+                  nn.ReLU(True)]  # c7s1-64
+        for width in (ngf, 2 * ngf):  # d128, d256
+            layers += [nn.Conv2d(width, 2 * width, 3, 2, 1, bias=bias), norm_layer(norm, 2 * width), nn.ReLU(True)]
+        layers += [ResnetBlock(4 * ngf, norm) for _ in range(n_blocks)]  # R256 x n_blocks
+        for width in (4 * ngf, 2 * ngf):  # u128, u64
+            layers += [nn.ConvTranspose2d(width, width // 2, 3, 2, 1, output_padding=1, bias=bias),
+                       norm_layer(norm, width // 2), nn.ReLU(True)]
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, out_channels, 7), nn.Tanh()]  # c7s1-3
+        self.model = nn.Sequential(*layers)
+        self.n_blocks = n_blocks
+        self.apply(dcgan_init)  # the reference's default init for CycleGAN too: N(0, 0.02)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_size(x.shape[-1], 4, "ResnetGenerator")  # two halvings, then two doublings back to the same size
+        _check_size(x.shape[-2], 4, "ResnetGenerator")
         return self.model(x)
 
 
