@@ -1,5 +1,6 @@
 """Datasets of the course. Each follows the same order: local copy, download, announced stand-in."""
 
+from .cyclegan_sets import cats_and_dogs, cyclegan
 from .dogs_vs_cats import dogs_vs_cats
 from .download import DataUnavailableError, DownloadError
 from .images import ImageDataset
@@ -7,8 +8,10 @@ from .kaggle import KaggleCredentialsError, KaggleRulesError
 from .mnist import IdxFormatError, mnist, read_idx
 from .paired import PairedImages
 from .pix2pix import facades, pix2pix_dataset
+from .unpaired import UnpairedImages
 
 __all__ = [
     "DataUnavailableError", "DownloadError", "IdxFormatError", "ImageDataset", "KaggleCredentialsError",
-    "KaggleRulesError", "PairedImages", "dogs_vs_cats", "facades", "mnist", "pix2pix_dataset", "read_idx",
+    "KaggleRulesError", "PairedImages", "UnpairedImages", "cats_and_dogs", "cyclegan",
+    "dogs_vs_cats", "facades", "mnist", "pix2pix_dataset", "read_idx",
 ]

@@ -58,7 +58,7 @@ def jitter(pairs: torch.Tensor, index: torch.Tensor, crop: int, tops, lefts, fli
     return torch.stack(pieces)
 
 
-def _scale(pictures: torch.Tensor) -> torch.Tensor:
+def to_unit_range(pictures: torch.Tensor) -> torch.Tensor:
     return pictures.to(torch.float32).mul_(2 / 255).sub_(1)  # uint8 -> [-1, 1], the range of the generator's Tanh
 
 
@@ -84,7 +84,7 @@ class PairedImages(Dataset):
         return len(self.pairs)
 
     def _split(self, pairs: torch.Tensor):
-        a, b = _scale(pairs[:, 0]), _scale(pairs[:, 1])
+        a, b = to_unit_range(pairs[:, 0]), to_unit_range(pairs[:, 1])
         return (a, b) if self.direction == "AtoB" else (b, a)
 
     def _centre(self, pairs: torch.Tensor) -> torch.Tensor:

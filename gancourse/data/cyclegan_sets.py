@@ -1,0 +1,285 @@
+"""The CycleGAN datasets (Zhu et al. 2017) as their authors publish them, and cats <-> dogs for the limits.
+
+http://efrosgans.eecs.berkeley.edu/cyclegan/datasets/NAME.zip unpacks to NAME/trainA, trainB,
+testA and testB: two folders of pictures per split, one per domain, with no pairing between
+them (horse2zebra: A horses, B zebras). The address the paper's README gave first
+(people.eecs.berkeley.edu/~taesung_park) now answers 404; it stays as the second mirror only.
+
+Resolution order: NAME/ unpacked under the data folder (or its stand-in in the user cache);
+else NAME.zip put there by hand; else the download. A zip counts as complete only once it has
+been read to its end (every member's CRC), with the four folders, the published counts and, where
+one is known, the size and SHA-256; only members named NAME/<folder>/<picture> are written, under
+their own base name, into a temporary folder renamed into place at the end. Offline, or in quick
+mode without network, an announced stand-in drawn by the package: plain shapes <-> striped ones.
+"""
+
+import hashlib
+import os
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import torch
+
+from .. import config
+from .cache import cached_images
+from .dogs_vs_cats import dogs_vs_cats
+from .download import DataUnavailableError, DownloadError, announce, fetch
+from .paired import load_size_for
+from .unpaired import UnpairedImages
+
+URLS = ("http://efrosgans.eecs.berkeley.edu/cyclegan/datasets/{name}.zip",
+        "https://people.eecs.berkeley.edu/~taesung_park/CycleGAN/datasets/{name}.zip")
+FOLDERS = ("trainA", "trainB", "testA", "testB")
+SPLITS = {"train": ("trainA", "trainB"), "test": ("testA", "testB")}
+
+
+@dataclass(frozen=True)
+class CycleGANSet:
+    domains: tuple  # what A and B hold
+    counts: dict | None = None  # pictures per folder, where published figures are at hand
+    size: int | None = None  # bytes of the zip
+    sha256: str | None = None
+
+
+SETS = {
+    # Counts, size and SHA-256 as TensorFlow Datasets recorded them for the same zip.
+    "horse2zebra": CycleGANSet(("horse", "zebra"), {"trainA": 1067, "trainB": 1334, "testA": 120, "testB": 140},
+                               116_867_962, "a74d9d392eecca9966b51287a76ca126af473d9de4f3e8fc0e9cda08fa1730a1"),
+    "facades": CycleGANSet(("photo", "label map"), {"trainA": 400, "trainB": 400, "testA": 106, "testB": 106}),
+    # The others: the layout is checked (four folders of pictures); their counts are not pinned here.
+    "apple2orange": CycleGANSet(("apple", "orange")),
+    "summer2winter_yosemite": CycleGANSet(("summer", "winter")),
+    "monet2photo": CycleGANSet(("Monet painting", "photo")),
+    "cezanne2photo": CycleGANSet(("Cezanne painting", "photo")),
+    "ukiyoe2photo": CycleGANSet(("Ukiyo-e print", "photo")),
+    "vangogh2photo": CycleGANSet(("Van Gogh painting", "photo")),
+    "maps": CycleGANSet(("aerial photo", "map")),
+    "cityscapes": CycleGANSet(("photo", "label map")),
+    "iphone2dslr_flower": CycleGANSet(("iPhone photo", "DSLR photo")),
+}
+PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+def _set(name: str) -> CycleGANSet:
+    if name not in SETS:
+        raise ValueError(f"{name!r} is not a CycleGAN dataset. Choose one of: {', '.join(SETS)}.")
+    return SETS[name]
+
+
+def _picture(member: str, name: str):
+    """The folder of a zip member that is a picture of NAME/<folder>/, else None."""
+    parts = PurePosixPath(member).parts
+    if len(parts) == 3 and parts[0] == name and parts[1] in FOLDERS and parts[2].lower().endswith(PICTURE_SUFFIXES):
+        return parts[1]
+    return None
+
+
+def _leaves(member: str) -> bool:
+    """Whether a member's path would leave the folder it is unpacked into (absolute, a drive, or '..')."""
+    path = PurePosixPath(member.replace("\\", "/"))
+    return path.is_absolute() or ".." in path.parts or re.match(r"^[A-Za-z]:", member) is not None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_archive(archive: Path, name: str) -> None:
+    """Check size and SHA-256 (where known), every member's CRC, the layout and the counts; raise if any fails."""
+    expected = _set(name)
+    archive = Path(archive)
+    if expected.size is not None and archive.stat().st_size != expected.size:
+        raise DataUnavailableError(f"{archive} has {archive.stat().st_size:,} bytes, the published {name}.zip "
+                                   f"{expected.size:,}: it was cut short or is another file.")
+    if expected.sha256 is not None and _sha256(archive) != expected.sha256:
+        raise DataUnavailableError(f"{archive} has the size of the published {name}.zip but not its SHA-256.")
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            members = zipped.namelist()
+            leaving = [m for m in members if _leaves(m)]
+            if leaving:
+                raise DataUnavailableError(f"{archive} has members that would be written outside its folder "
+                                           f"({leaving[0]}); nothing was unpacked.")
+            broken = zipped.testzip()  # reads every member to its end and checks its CRC
+    except (zipfile.BadZipFile, EOFError, OSError) as error:
+        raise DataUnavailableError(f"{archive} is damaged or cut short ({error}).") from error
+    if broken is not None:
+        raise DataUnavailableError(f"{archive} is damaged: {broken} fails its CRC check.")
+    counts = dict.fromkeys(FOLDERS, 0)
+    for member in members:
+        folder = _picture(member, name)
+        if folder:
+            counts[folder] += 1
+    found = ", ".join(f"{folder} {n}" for folder, n in counts.items())
+    if expected.counts is not None and counts != expected.counts:
+        want = ", ".join(f"{folder} {n}" for folder, n in expected.counts.items())
+        raise DataUnavailableError(f"{archive} does not hold the published {name}: found {found} (expected {want}).")
+    if not all(counts.values()):
+        raise DataUnavailableError(f"{archive} does not have the layout {name}/trainA, trainB, testA, testB with "
+                                   f"pictures in each: found {found}.")
+
+
+def unpack(archive: Path, name: str, target_root: Path) -> Path:
+    """Write the pictures of a verified zip to a temporary folder, rename it to NAME; return NAME/."""
+    target_root.mkdir(parents=True, exist_ok=True)
+    partial = target_root / f".{name}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    print(f"Unpacking {archive} ...")
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            for member in zipped.namelist():
+                folder = _picture(member, name)
+                if folder is None:  # anything else (a __MACOSX folder, a path leaving the folder) is never written
+                    continue
+                (partial / folder).mkdir(parents=True, exist_ok=True)
+                with zipped.open(member) as source, open(partial / folder / PurePosixPath(member).name, "wb") as out:
+                    shutil.copyfileobj(source, out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    shutil.rmtree(target_root / name, ignore_errors=True)  # an unpacked folder without its pictures, if any
+    os.replace(partial, target_root / name)
+    return target_root / name
+
+
+def _homes(root: Path) -> list:
+    homes = [root, config.writable(root)]
+    return [home for i, home in enumerate(homes) if home not in homes[:i]]
+
+
+def _pictures(folder: Path) -> list:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in PICTURE_SUFFIXES)
+
+
+def _unpacked(root: Path, name: str):
+    for home in _homes(root):
+        if all(_pictures(home / name / folder) for folder in FOLDERS):
+            return home / name
+    return None
+
+
+def _archive(root: Path, name: str):
+    for home in _homes(root):
+        for candidate in (home / f"{name}.zip", home / name / f"{name}.zip"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _checked_by_hand(archive: Path, name: str) -> Path:
+    try:
+        verify_archive(archive, name)
+    except DataUnavailableError as error:
+        raise DataUnavailableError(f"{error} Fix: delete {archive} and run again to download it, or download "
+                                   f"{URLS[0].format(name=name)} by hand into {archive.parent}.") from error
+    return archive
+
+
+def _draw_shapes(n: int, size: int, striped: bool, seed: int) -> torch.Tensor:
+    """n pictures of one ellipse on a plain background, uint8 [n, 3, size, size]; striped: zebra stripes inside."""
+    generator = torch.Generator().manual_seed(seed)
+    rows, cols = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
+
+    def uniform(low, high, shape=(n,)):
+        return low + (high - low) * torch.rand(shape, generator=generator)
+
+    centre_y, centre_x = uniform(0.35, 0.65) * size, uniform(0.35, 0.65) * size
+    radius_y, radius_x = uniform(0.18, 0.32) * size, uniform(0.18, 0.32) * size
+    inside = (((rows - centre_y.view(-1, 1, 1)) / radius_y.view(-1, 1, 1)) ** 2
+              + ((cols - centre_x.view(-1, 1, 1)) / radius_x.view(-1, 1, 1)) ** 2) <= 1
+    background = uniform(0.3, 0.9, (n, 3, 1, 1)).expand(n, 3, size, size)
+    colour = uniform(0.1, 0.9, (n, 3, 1, 1)).expand(n, 3, size, size)
+    if striped:  # black and white bands at a random angle and width, as a zebra's
+        angle, period = uniform(0, 3.1416), uniform(0.1, 0.16) * size
+        phase = rows * torch.cos(angle).view(-1, 1, 1) + cols * torch.sin(angle).view(-1, 1, 1)
+        bands = ((phase / period.view(-1, 1, 1)) % 1 < 0.5).float().unsqueeze(1)
+        colour = bands.expand(n, 3, size, size) * 0.95 + 0.02
+    pictures = torch.where(inside.unsqueeze(1), colour, background)
+    return (pictures * 255).round().to(torch.uint8)
+
+
+def stand_in(split: str, image_size: int, load_size: int, why: str) -> UnpairedImages:
+    """Plain shapes (A) <-> the same kind of shapes in zebra stripes (B), drawn by the package: "add the stripes"."""
+    n = 400 if split == "train" else 100
+    seed = 0 if split == "train" else 2
+    announce(f"CycleGAN data not found ({why}); using shapes drawn by the package: plain (A) and striped (B), "
+             f"{n} of each, not photographs. Results will differ from the lecture's.")
+    return UnpairedImages(_draw_shapes(n, load_size, False, seed), _draw_shapes(n, load_size, True, seed + 1),
+                          image_size, "offline stand-in: drawn shapes, plain <-> striped, not photographs",
+                          ("plain shapes", "striped shapes"))
+
+
+def _download(root: Path, name: str) -> Path:
+    destination = config.writable(root) / f"{name}.zip"
+    urls = [url.format(name=name) for url in URLS]
+    return fetch(urls, destination, verify=lambda path: verify_archive(path, name))
+
+
+def _default_load_size(split: str, image_size: int) -> int:
+    return load_size_for(image_size) if split == "train" else image_size  # jitter for training, as the reference
+
+
+def cyclegan(name: str, split: str = "train", image_size: int = 256, load_size=None) -> UnpairedImages:
+    """A CycleGAN dataset's split as UnpairedImages: domain_a (X, e.g. horses) and domain_b (Y, zebras), in [-1, 1].
+
+    Pictures are resized to load_size (by default 286 for 256 px training, the reference's
+    jitter; the image size itself for test) and cached as uint8; training batches crop and flip.
+    """
+    dataset = _set(name)
+    if split not in SPLITS:
+        raise ValueError(f"split={split!r}: choose 'train' or 'test'.")
+    load_size = load_size or _default_load_size(split, image_size)
+    root = config.data_dir()
+    folder = _unpacked(root, name)
+    if folder is None:
+        archive = _archive(root, name)
+        if archive is not None:
+            archive = _checked_by_hand(archive, name)
+        else:
+            if config.is_offline():
+                return stand_in(split, image_size, load_size, "GANCOURSE_OFFLINE=1")
+            try:
+                archive = _download(root, name)
+            except DownloadError as error:
+                if config.is_quick():
+                    return stand_in(split, image_size, load_size, f"quick mode, no download of {name}")
+                raise DataUnavailableError(f"{error}\nFix: download {URLS[0].format(name=name)} by hand into {root}, "
+                                           "or set GANCOURSE_OFFLINE=1 to use drawn shapes (not photographs).") \
+                    from error
+        folder = unpack(archive, name, config.writable(root))
+    domains = []
+    for side in SPLITS[split]:
+        files = _pictures(folder / side)
+        cache_file = config.writable(folder) / f"cache-{side}-{load_size}px.pt"
+        domains.append(cached_images(files, load_size, cache_file))
+    a, b = dataset.domains
+    return UnpairedImages(*domains, image_size, f"CycleGAN {name} ({split}: {a} <-> {b})", (a, b))
+
+
+def cats_and_dogs(split: str = "train", image_size: int = 64, load_size=None, per_class: int = 1000,
+                  n_test: int = 100) -> UnpairedImages:
+    """Kaggle's cats (A) and dogs (B) as two unpaired domains: the lecture's "cat <-> dog usually fails".
+
+    The first `per_class` pictures of each class (the shared copy has 1,000), the last `n_test`
+    of them kept apart as the test split. Through dogs_vs_cats(), so a missing copy is handled
+    as in lecture 4 (download, or announced cartoon pets in quick mode).
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split={split!r}: choose 'train' or 'test'.")
+    load_size = load_size or _default_load_size(split, image_size)
+    domains = []
+    for which in ("cats", "dogs"):
+        pictures = dogs_vs_cats(which, image_size=load_size, limit=per_class)
+        train, test = pictures.data[:-n_test], pictures.data[-n_test:]
+        domains.append(train if split == "train" else test)
+    source = pictures.source.replace("(dogs)", f"({split}: cats <-> dogs)")
+    return UnpairedImages(*domains, image_size, source, ("cat", "dog"))
