@@ -13,6 +13,7 @@ from .autoencoders import (
     check_vae_loss,
 )
 from .common import CheckFailed
+from .cyclegan import check_cycle_consistency_loss, check_generators_loss, check_identity_loss
 from .gan import (
     check_conditional_discriminator,
     check_conditional_gan_step,
@@ -28,8 +29,9 @@ from .translation import check_patchgan, check_pix2pix_generator_loss, check_une
 
 __all__ = [
     "CheckFailed", "check_autoencoder", "check_autoencoder_step", "check_conditional_discriminator",
-    "check_conditional_gan_step", "check_conditional_generator", "check_discriminator_block",
-    "check_discriminator_loss", "check_gan_step", "check_generator_block", "check_generator_loss",
-    "check_log_likelihood", "check_patchgan", "check_pix2pix_generator_loss", "check_reparameterize",
-    "check_sample_codes", "check_unet_forward", "check_vae_loss",
+    "check_conditional_gan_step", "check_conditional_generator", "check_cycle_consistency_loss",
+    "check_discriminator_block", "check_discriminator_loss", "check_gan_step", "check_generator_block",
+    "check_generator_loss", "check_generators_loss", "check_identity_loss", "check_log_likelihood", "check_patchgan",
+    "check_pix2pix_generator_loss", "check_reparameterize", "check_sample_codes", "check_unet_forward",
+    "check_vae_loss",
 ]
