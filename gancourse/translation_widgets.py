@@ -1,10 +1,15 @@
-"""The facade editor of lecture 6: paint CMP label rectangles, watch the pix2pix generator's photo follow.
+"""Explorers of translation: lecture 6's facade editor, lecture 7's round trip.
+
+The facade editor: paint CMP label rectangles, watch the pix2pix generator's photo follow.
 
 The same parts as the latent explorers (an `Explorer` with `sliders`, `buttons` and an `image`,
 PNG frames, render-on-release for slow models), over a label map instead of a latent code.
 Rectangles are placed with a class picker and four sliders (top, left, height, width, as
 fractions of the picture); the pending rectangle is drawn live, "add" keeps it, "undo" removes
 the last kept one, "clear" returns to the label map the editor started from.
+
+The round trip: pick a picture, see x, G(x), F(G(x)) and |x - F(G(x))| (or the other way
+round, y, F(y), G(F(y))), for the trained pair of generators or any of a sweep's.
 """
 
 import ipywidgets as widgets
@@ -86,3 +91,58 @@ def facade_editor(generator, label_map: torch.Tensor) -> Explorer:
                       buttons, image, render_ms=render_ms)
     editor.picker, editor.rectangles = picker, kept
     return editor
+
+
+def _pictures(images, who: str) -> torch.Tensor:
+    images = torch.as_tensor(images).detach().float().cpu()
+    if images.dim() != 4 or images.shape[1] != 3:
+        raise ValueError(f"{who} should be a batch of pictures [N, 3, H, W] in [-1, 1], got {list(images.shape)}. "
+                         "Fix: pass e.g. test.domain_a.tensors()[:16].")
+    return images
+
+
+def round_trip(generator_xy, generator_yx, images_x, images_y=None, sweep=None) -> Explorer:
+    """Pick a picture x and see x, G(x), F(G(x)) and |x - F(G(x))|; with images_y, also y, F(y), G(F(y)).
+
+    generator_xy is G (X -> Y), generator_yx is F (Y -> X). sweep: {name: (G, F)} of other trained
+    pairs (e.g. the lambda sweep's, {"lambda 1": (G1, F1), ...}), offered in a selector beside the
+    pair given first. The difference is shown from black (none) to white (2, the largest there is),
+    and the readout gives its mean over the picture.
+    """
+    images = {"X -> Y -> X": _pictures(images_x, "images_x")}
+    if images_y is not None:
+        images["Y -> X -> Y"] = _pictures(images_y, "images_y")
+    pairs = {"trained": (generator_xy, generator_yx), **(sweep or {})}
+    index = widgets.IntSlider(value=0, min=0, max=len(images["X -> Y -> X"]) - 1, description="picture",
+                              layout=widgets.Layout(width="420px"))
+    direction = widgets.ToggleButtons(options=list(images), value="X -> Y -> X", description="cycle")
+    chooser = widgets.Dropdown(options=list(pairs), value="trained", description="generators")
+    image, readout = _image(), widgets.Label()
+
+    def frame():
+        forward, backward = pairs[chooser.value]
+        if direction.value == "Y -> X -> Y":
+            forward, backward = backward, forward
+        pictures = images[direction.value]
+        x = pictures[min(index.value, len(pictures) - 1)]
+        translated = _translate(forward, x)
+        back = _translate(backward, translated)
+        difference = (x - back).abs()
+        names = ("x, G(x), F(G(x)), |x - F(G(x))|" if direction.value == "X -> Y -> X"
+                 else "y, F(y), G(F(y)), |y - G(F(y))|")
+        readout.value = f"{names}; mean difference {difference.mean():.3f} (pixel values in [-1, 1])"
+        return latent.pixels(torch.stack([x, translated, back, difference - 1]), VALUE_RANGE, nrow=4)
+
+    def update(_=None):
+        index.max = len(images[direction.value]) - 1
+        _show(image, frame(), strip=True)
+
+    render_ms = _follow([index], frame, update)
+    direction.observe(update, names="value")
+    chooser.observe(update, names="value")
+    update()
+    controls = [index] + ([direction] if images_y is not None else []) + ([chooser] if sweep else [])
+    explorer = Explorer("round_trip", [*controls, image, readout], {"picture": index}, {}, image,
+                        readout=readout, render_ms=render_ms)
+    explorer.direction, explorer.chooser = direction, chooser
+    return explorer

@@ -29,8 +29,8 @@ from gancourse import latent, widgets
 from gancourse.models import VAE, MLPAutoencoder
 from gancourse.data import cmp
 from gancourse.models.gan import MLPGenerator
-from gancourse.models.translation import UnetGenerator
-from gancourse.translation_widgets import facade_editor
+from gancourse.models.translation import ResnetGenerator, UnetGenerator
+from gancourse.translation_widgets import facade_editor, round_trip
 
 torch.manual_seed(0)
 label_map = cmp.colorize(cmp.random_facade(64, torch.Generator().manual_seed(0))).float() / 127.5 - 1
@@ -43,6 +43,8 @@ CELLS = {
     "class_explorer": "widgets.class_explorer(MLPGenerator(n_classes=10))",
     "direction_explorer": "widgets.direction_explorer(VAE(latent_dim=20), three_to_eight)",
     "facade_editor": "facade_editor(UnetGenerator(n_downs=6, ngf=16), label_map)",
+    "round_trip": "round_trip(ResnetGenerator(ngf=8, n_blocks=2), ResnetGenerator(ngf=8, n_blocks=2), "
+                  "torch.rand(4, 3, 64, 64) * 2 - 1, torch.rand(4, 3, 64, 64) * 2 - 1)",
 }
 
 

@@ -88,3 +88,30 @@ def test_swapped_fakes_and_a_detached_loss_are_named():
     with pytest.raises(CheckFailed, match="three things"):
         check_generators_loss(lambda *args: cyclegan_generators_loss(*args)[0])
     assert torch.is_grad_enabled()
+
+
+def test_the_round_trip_shows_both_cycles_for_each_pair_of_generators():
+    from gancourse.models.translation import ResnetGenerator
+    from gancourse.translation_widgets import round_trip
+
+    torch.manual_seed(0)
+    pair = ResnetGenerator(ngf=4, n_blocks=1), ResnetGenerator(ngf=4, n_blocks=1)
+    other = ResnetGenerator(ngf=4, n_blocks=1), ResnetGenerator(ngf=4, n_blocks=1)
+    xs, ys = torch.rand(3, 3, 16, 16) * 2 - 1, torch.rand(2, 3, 16, 16) * 2 - 1
+    explorer = round_trip(*pair, xs, ys, sweep={"lambda 1": other})
+    frames = [explorer.image.value]
+    assert explorer.readout.value.startswith("x, G(x), F(G(x))")
+    explorer.sliders["picture"].value = 2
+    frames.append(explorer.image.value)
+    explorer.direction.value = "Y -> X -> Y"
+    frames.append(explorer.image.value)
+    assert explorer.readout.value.startswith("y, F(y), G(F(y))") and explorer.sliders["picture"].max == 1
+    explorer.chooser.value = "lambda 1"
+    frames.append(explorer.image.value)
+    assert len(set(frames)) == 4
+    # the readout's number is the mean difference of the round trip it shows: y (the last, 1) -> F(y) -> G(F(y))
+    with torch.no_grad():
+        back = other[0](other[1](ys[1:2]))[0]
+    assert f"{(ys[1] - back).abs().mean():.3f}" in explorer.readout.value
+    with pytest.raises(ValueError, match="batch of pictures"):
+        round_trip(*pair, xs[0])
