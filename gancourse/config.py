@@ -144,7 +144,9 @@ def _remove_stale_quick_folders() -> None:
 def checkpoint_path(name: str) -> Path:
     """Where a notebook keeps the checkpoint `name` (fit() resumes from it).
 
-    `<data dir>/checkpoints/` normally; in quick mode a fresh temporary folder per session,
+    GANCOURSE_CHECKPOINT_DIR when set (e.g. a Google Drive folder on Colab, so a long run
+    outlives the session that started it); else `<data dir>/checkpoints/`. In quick mode
+    always a fresh temporary folder per session,
     so that a quick run never resumes from an earlier run's weights. That folder is deleted
     when the session ends, or by the next session if this one was killed: a GAN notebook's
     checkpoints take about 100 MB.
@@ -156,7 +158,8 @@ def checkpoint_path(name: str) -> Path:
             _quick_checkpoints = Path(tempfile.mkdtemp(prefix=f"{QUICK_PREFIX}{os.getpid()}-"))
             atexit.register(shutil.rmtree, _quick_checkpoints, ignore_errors=True)
         return _quick_checkpoints / name
-    return data_dir() / "checkpoints" / name
+    chosen = os.environ.get("GANCOURSE_CHECKPOINT_DIR")
+    return (Path(chosen).expanduser() if chosen else data_dir() / "checkpoints") / name
 
 
 def in_colab() -> bool:

@@ -243,3 +243,55 @@ def sharpness(images: torch.Tensor, references: torch.Tensor) -> float:
 def l1_error(images: torch.Tensor, references: torch.Tensor) -> float:
     """Mean absolute difference to the real photos, in the [-1, 1] units the generator works in."""
     return (images.float() - references.float()).abs().mean().item()
+
+
+# Unpaired translation (lecture 7): no ground truth, so a classifier of the two domains judges ----
+
+
+class DomainClassifier(nn.Module):
+    """Three 4x4 stride-2 convolutions (16, 32, 64 channels), global average pooling, one logit: "is this Y?"."""
+
+    def __init__(self):
+        super().__init__()
+        self.model = nn.Sequential(
+            nn.Conv2d(3, 16, 4, 2, 1), nn.LeakyReLU(0.2),
+            nn.Conv2d(16, 32, 4, 2, 1), nn.BatchNorm2d(32), nn.LeakyReLU(0.2),
+            nn.Conv2d(32, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.LeakyReLU(0.2),
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x).squeeze(1)
+
+    @torch.no_grad()
+    def share_taken_for_y(self, images: torch.Tensor, batch_size: int = 256) -> float:
+        """The share of `images` this classifier takes for pictures of Y (logit > 0)."""
+        device = next(self.parameters()).device
+        with evaluating(self):
+            logits = torch.cat([self(images[i:i + batch_size].to(device)).cpu()
+                                for i in range(0, len(images), batch_size)])
+        return (logits > 0).float().mean().item()
+
+
+def domain_classifier(data, epochs: int = 4, batch_size: int = 32, seed: int = 0, device=None) -> DomainClassifier:
+    """A DomainClassifier trained on the real pictures of both domains of `data` (UnpairedImages), X = 0, Y = 1.
+
+    It never sees a generated picture: it scores a translation the way it scores a real one,
+    so "G(x) taken for Y" is an opinion from outside the GAN. It trains on jittered batches
+    (max(|X|, |Y|) pairs an epoch) with Adam 1e-3; its own random stream, so it leaves the
+    notebook's untouched.
+    """
+    state = torch.get_rng_state()
+    torch.manual_seed(seed)
+    classifier = DomainClassifier().to(device or "cpu")
+    optimizer = torch.optim.Adam(classifier.parameters(), 1e-3)
+    for _ in range(epochs):
+        for x, y in data.batches(batch_size, device):
+            logits = classifier(torch.cat([x, y]))
+            labels = torch.cat([torch.zeros(len(x)), torch.ones(len(y))]).to(logits.device)
+            loss = F.binary_cross_entropy_with_logits(logits, labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    torch.set_rng_state(state)
+    return classifier.eval()

@@ -49,6 +49,14 @@ def test_quick_checkpoints_never_land_in_the_data_folder(monkeypatch):
     assert "gancourse-quick-" in str(path) and path.parent.is_dir()
 
 
+def test_a_chosen_checkpoint_folder_holds_full_runs_but_never_quick_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANCOURSE_CHECKPOINT_DIR", str(tmp_path / "drive"))
+    monkeypatch.delenv("GANCOURSE_QUICK", raising=False)
+    assert config.checkpoint_path("07_main.pt") == tmp_path / "drive" / "07_main.pt"
+    monkeypatch.setenv("GANCOURSE_QUICK", "1")
+    assert "gancourse-quick-" in str(config.checkpoint_path("07_main.pt"))
+
+
 def test_not_in_colab_here():
     assert config.in_colab() is False
 

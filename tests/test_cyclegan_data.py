@@ -126,7 +126,7 @@ def test_offline_the_stand_in_is_announced_and_adds_stripes(data_dir, monkeypatc
     train = cyclegan("horse2zebra", image_size=32)
     assert "stand-in" in train.source and "not photographs" in capsys.readouterr().err
     plain, striped = train.domain_a.tensors(), train.domain_b.tensors()
-    # plain shapes hold few distinct colours; striped ones are mostly black and white inside the shape
+    # brown shapes have no grey pixels; striped ones are black and white inside the shape
     assert plain.shape == striped.shape == (400, 3, 32, 32)
     grey = lambda x: (x.max(1).values - x.min(1).values < 0.1) & (x.abs().mean(1) > 0.8)  # noqa: E731
     assert grey(striped).float().mean() > 3 * grey(plain).float().mean()
@@ -161,3 +161,18 @@ def test_the_shared_cats_and_dogs_are_two_domains_with_a_held_out_test(monkeypat
     # the test pictures are not among the training ones
     seen = {bytes(p.flatten()[:64].tolist()) for p in cats_and_dogs("train", 32, load_size=32).domain_a.pictures}
     assert not any(bytes(p.flatten()[:64].tolist()) in seen for p in test.domain_a.pictures)
+
+
+def test_the_domain_classifier_tells_the_stand_ins_domains_apart_and_leaves_the_random_stream(data_dir, monkeypatch):
+    from gancourse import metrics
+
+    monkeypatch.setenv("GANCOURSE_OFFLINE", "1")
+    train = cyclegan("horse2zebra", image_size=16, limit=200)
+    test = cyclegan("horse2zebra", "test", image_size=16, limit=64)
+    torch.manual_seed(0)
+    before = torch.get_rng_state()
+    judge = metrics.domain_classifier(train)
+    assert torch.equal(torch.get_rng_state(), before)
+    assert judge.share_taken_for_y(test.domain_a.tensors()) < 0.1
+    assert judge.share_taken_for_y(test.domain_b.tensors()) > 0.9
+    assert len(train.domain_a) == 200 and len(test.domain_b) == 64

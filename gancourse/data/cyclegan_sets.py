@@ -10,7 +10,7 @@ else NAME.zip put there by hand; else the download. A zip counts as complete onl
 been read to its end (every member's CRC), with the four folders, the published counts and, where
 one is known, the size and SHA-256; only members named NAME/<folder>/<picture> are written, under
 their own base name, into a temporary folder renamed into place at the end. Offline, or in quick
-mode without network, an announced stand-in drawn by the package: plain shapes <-> striped ones.
+mode without network, an announced stand-in drawn by the package: brown shapes <-> striped ones.
 """
 
 import hashlib
@@ -185,37 +185,49 @@ def _checked_by_hand(archive: Path, name: str) -> Path:
 
 
 def _draw_shapes(n: int, size: int, striped: bool, seed: int) -> torch.Tensor:
-    """n pictures of one ellipse on a plain background, uint8 [n, 3, size, size]; striped: zebra stripes inside."""
+    """n drawn "horses" (striped: "zebras") on grass, uint8 [n, 3, size, size].
+
+    One ellipse, brown (or in black and white bands at a random angle), on a grass-green ground
+    with blotches and grain. The colours belong to the content, as in photos: the generators'
+    instance norm removes each channel's mean, so a colour that is pure chance (a random plain
+    background) could never be restored by F(G(x)), while grass can be recognised as grass.
+    """
     generator = torch.Generator().manual_seed(seed)
     rows, cols = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
 
     def uniform(low, high, shape=(n,)):
         return low + (high - low) * torch.rand(shape, generator=generator)
 
+    def column(*rgb):
+        return torch.tensor(rgb).view(1, 3, 1, 1)
+
     centre_y, centre_x = uniform(0.35, 0.65) * size, uniform(0.35, 0.65) * size
-    radius_y, radius_x = uniform(0.18, 0.32) * size, uniform(0.18, 0.32) * size
+    radius_y, radius_x = uniform(0.16, 0.3) * size, uniform(0.2, 0.34) * size
     inside = (((rows - centre_y.view(-1, 1, 1)) / radius_y.view(-1, 1, 1)) ** 2
               + ((cols - centre_x.view(-1, 1, 1)) / radius_x.view(-1, 1, 1)) ** 2) <= 1
-    background = uniform(0.3, 0.9, (n, 3, 1, 1)).expand(n, 3, size, size)
-    colour = uniform(0.1, 0.9, (n, 3, 1, 1)).expand(n, 3, size, size)
+    blotches = torch.nn.functional.interpolate(uniform(-1, 1, (n, 1, 4, 4)), size=(size, size), mode="bilinear")
+    grain = uniform(-1, 1, (n, 1, size, size))
+    grass = (column(0.35, 0.55, 0.2) + 0.08 * blotches + 0.05 * grain).expand(n, 3, size, size)
     if striped:  # black and white bands at a random angle and width, as a zebra's
-        angle, period = uniform(0, 3.1416), uniform(0.1, 0.16) * size
+        angle, period = uniform(0, 3.1416), uniform(0.12, 0.18) * size
         phase = rows * torch.cos(angle).view(-1, 1, 1) + cols * torch.sin(angle).view(-1, 1, 1)
         bands = ((phase / period.view(-1, 1, 1)) % 1 < 0.5).float().unsqueeze(1)
-        colour = bands.expand(n, 3, size, size) * 0.95 + 0.02
-    pictures = torch.where(inside.unsqueeze(1), colour, background)
+        body = (bands * 0.9 + 0.05).expand(n, 3, size, size)
+    else:  # a horse's brown, a little lighter or darker from one picture to the next
+        body = (column(0.5, 0.3, 0.15) * uniform(0.7, 1.3, (n, 1, 1, 1))).expand(n, 3, size, size)
+    pictures = torch.where(inside.unsqueeze(1), body + 0.03 * grain, grass).clamp(0, 1)
     return (pictures * 255).round().to(torch.uint8)
 
 
-def stand_in(split: str, image_size: int, load_size: int, why: str) -> UnpairedImages:
-    """Plain shapes (A) <-> the same kind of shapes in zebra stripes (B), drawn by the package: "add the stripes"."""
-    n = 400 if split == "train" else 100
+def stand_in(split: str, image_size: int, load_size: int, why: str, limit=None) -> UnpairedImages:
+    """Drawn brown shapes (A) <-> the same kind of shapes in zebra stripes (B), on grass: "add the stripes"."""
+    n = min(400 if split == "train" else 100, limit or 400)
     seed = 0 if split == "train" else 2
-    announce(f"CycleGAN data not found ({why}); using shapes drawn by the package: plain (A) and striped (B), "
+    announce(f"CycleGAN data not found ({why}); using shapes drawn by the package: brown (A) and striped (B), "
              f"{n} of each, not photographs. Results will differ from the lecture's.")
     return UnpairedImages(_draw_shapes(n, load_size, False, seed), _draw_shapes(n, load_size, True, seed + 1),
-                          image_size, "offline stand-in: drawn shapes, plain <-> striped, not photographs",
-                          ("plain shapes", "striped shapes"))
+                          image_size, "offline stand-in: drawn shapes, brown <-> striped, not photographs",
+                          ("brown shape", "striped shape"))
 
 
 def _download(root: Path, name: str) -> Path:
@@ -228,11 +240,12 @@ def _default_load_size(split: str, image_size: int) -> int:
     return load_size_for(image_size) if split == "train" else image_size  # jitter for training, as the reference
 
 
-def cyclegan(name: str, split: str = "train", image_size: int = 256, load_size=None) -> UnpairedImages:
+def cyclegan(name: str, split: str = "train", image_size: int = 256, load_size=None, limit=None) -> UnpairedImages:
     """A CycleGAN dataset's split as UnpairedImages: domain_a (X, e.g. horses) and domain_b (Y, zebras), in [-1, 1].
 
     Pictures are resized to load_size (by default 286 for 256 px training, the reference's
     jitter; the image size itself for test) and cached as uint8; training batches crop and flip.
+    limit: keep the first `limit` pictures of each domain (quick mode).
     """
     dataset = _set(name)
     if split not in SPLITS:
@@ -246,20 +259,21 @@ def cyclegan(name: str, split: str = "train", image_size: int = 256, load_size=N
             archive = _checked_by_hand(archive, name)
         else:
             if config.is_offline():
-                return stand_in(split, image_size, load_size, "GANCOURSE_OFFLINE=1")
+                return stand_in(split, image_size, load_size, "GANCOURSE_OFFLINE=1", limit)
             try:
                 archive = _download(root, name)
             except DownloadError as error:
                 if config.is_quick():
-                    return stand_in(split, image_size, load_size, f"quick mode, no download of {name}")
+                    return stand_in(split, image_size, load_size, f"quick mode, no download of {name}", limit)
                 raise DataUnavailableError(f"{error}\nFix: download {URLS[0].format(name=name)} by hand into {root}, "
                                            "or set GANCOURSE_OFFLINE=1 to use drawn shapes (not photographs).") \
                     from error
         folder = unpack(archive, name, config.writable(root))
     domains = []
     for side in SPLITS[split]:
-        files = _pictures(folder / side)
-        cache_file = config.writable(folder) / f"cache-{side}-{load_size}px.pt"
+        files = _pictures(folder / side)[:limit]
+        first = "" if limit is None else f"-first{limit}"
+        cache_file = config.writable(folder) / f"cache-{side}{first}-{load_size}px.pt"
         domains.append(cached_images(files, load_size, cache_file))
     a, b = dataset.domains
     return UnpairedImages(*domains, image_size, f"CycleGAN {name} ({split}: {a} <-> {b})", (a, b))
