@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 import torch
 
 from .. import config
+from .archives import checked_by_hand, find_archive, homes
 from .cache import cached_images
 from .dogs_vs_cats import dogs_vs_cats
 from .download import DataUnavailableError, DownloadError, announce, fetch
@@ -149,9 +150,6 @@ def unpack(archive: Path, name: str, target_root: Path) -> Path:
     return target_root / name
 
 
-def _homes(root: Path) -> list:
-    homes = [root, config.writable(root)]
-    return [home for i, home in enumerate(homes) if home not in homes[:i]]
 
 
 def _pictures(folder: Path) -> list:
@@ -161,27 +159,14 @@ def _pictures(folder: Path) -> list:
 
 
 def _unpacked(root: Path, name: str):
-    for home in _homes(root):
+    for home in homes(root):
         if all(_pictures(home / name / folder) for folder in FOLDERS):
             return home / name
     return None
 
 
-def _archive(root: Path, name: str):
-    for home in _homes(root):
-        for candidate in (home / f"{name}.zip", home / name / f"{name}.zip"):
-            if candidate.is_file():
-                return candidate
-    return None
 
 
-def _checked_by_hand(archive: Path, name: str) -> Path:
-    try:
-        verify_archive(archive, name)
-    except DataUnavailableError as error:
-        raise DataUnavailableError(f"{error} Fix: delete {archive} and run again to download it, or download "
-                                   f"{URLS[0].format(name=name)} by hand into {archive.parent}.") from error
-    return archive
 
 
 def _draw_shapes(n: int, size: int, striped: bool, seed: int) -> torch.Tensor:
@@ -254,9 +239,9 @@ def cyclegan(name: str, split: str = "train", image_size: int = 256, load_size=N
     root = config.data_dir()
     folder = _unpacked(root, name)
     if folder is None:
-        archive = _archive(root, name)
+        archive = find_archive(root, name, ".zip")
         if archive is not None:
-            archive = _checked_by_hand(archive, name)
+            archive = checked_by_hand(archive, lambda path: verify_archive(path, name), URLS[0].format(name=name))
         else:
             if config.is_offline():
                 return stand_in(split, image_size, load_size, "GANCOURSE_OFFLINE=1", limit)

@@ -26,6 +26,7 @@ from PIL import Image
 
 from .. import config
 from . import cmp
+from .archives import checked_by_hand, find_archive, homes
 from .download import DataUnavailableError, DownloadError, announce, fetch
 from .paired import PairedImages, decode_pair, load_size_for, paired_images
 
@@ -92,14 +93,6 @@ def verify_archive(archive: Path, name: str) -> None:
                                    f"(expected {want}){sizes}.")
 
 
-def _checked_by_hand(archive: Path, name: str) -> Path:
-    """An archive someone put into the data folder, read to its end and checked before it is unpacked."""
-    try:
-        verify_archive(archive, name)
-    except DataUnavailableError as error:
-        raise DataUnavailableError(f"{error} Fix: delete {archive} and run again to download it, or download "
-                                   f"{URLS[0].format(name=name)} by hand into {archive.parent}.") from error
-    return archive
 
 
 def unpack(archive: Path, name: str, target_root: Path) -> Path:
@@ -127,18 +120,8 @@ def unpack(archive: Path, name: str, target_root: Path) -> Path:
     return target_root / name
 
 
-def _homes(root: Path) -> list:
-    """Where a dataset may already be: the data folder, and the user cache standing in for it when it is not ours."""
-    homes = [root, config.writable(root)]
-    return [home for i, home in enumerate(homes) if home not in homes[:i]]
 
 
-def _archive(root: Path, name: str):
-    for home in _homes(root):
-        for candidate in (home / f"{name}.tar.gz", home / name / f"{name}.tar.gz"):
-            if candidate.is_file():
-                return candidate
-    return None
 
 
 def _check_facades(files: list, folder: Path) -> None:
@@ -182,11 +165,11 @@ def pix2pix_dataset(name: str, split: str = "train", direction=None, image_size:
     direction = direction or dataset.direction
     load_size = load_size or (load_size_for(image_size) if split == "train" else image_size)
     root = config.data_dir()
-    folder = next((home / name for home in _homes(root) if _jpegs(home / name / split)), None)
+    folder = next((home / name for home in homes(root) if _jpegs(home / name / split)), None)
     if folder is None:
-        archive = _archive(root, name)
+        archive = find_archive(root, name, ".tar.gz")
         if archive is not None:
-            archive = _checked_by_hand(archive, name)
+            archive = checked_by_hand(archive, lambda path: verify_archive(path, name), URLS[0].format(name=name))
         else:  # a download is verified by fetch() before it is renamed into place
             if config.is_offline() and name == "facades":
                 return _stand_in(split, image_size, load_size, direction, "GANCOURSE_OFFLINE=1")
