@@ -5,6 +5,7 @@ and lets a later lecture train an earlier model without repeating the exercise.
 """
 
 import contextlib
+import copy
 
 import torch
 import torch.nn.functional as F
@@ -168,3 +169,29 @@ def cyclegan_step(generator_xy, generator_yx, discriminator_x, discriminator_y, 
     (d_x + d_y).backward()
     d_optimizer.step()
     return {"G": g_loss.item(), "D_X": d_x.item(), "D_Y": d_y.item()}
+
+
+def unrolled_discriminator(discriminator, d_optimizer, real, fake, k: int, d_loss=losses.discriminator_loss,
+                           labels=None):
+    """A copy of D after k more of its own steps on (real, fake); D and its optimiser are left as they are.
+
+    Unrolled GANs (Metz et al. 2017): G is updated against the D it would face k steps from now,
+    so a move that D would punish at once (jumping to the mode D just left) stops paying. The
+    copy starts from D's weights and its optimiser's state (Adam's moments too), and its k steps
+    use the same real batch and the same fakes, detached. G's loss through the returned copy is
+    the paper's first-order surrogate: it treats the unrolled weights as constants, dropping the
+    term that differentiates through the k steps themselves (which needs create_graph and
+    functional optimiser steps).
+    """
+    unrolled = copy.deepcopy(discriminator)
+    optimizer = type(d_optimizer)(unrolled.parameters(), **d_optimizer.defaults)
+    # a deep copy: load_state_dict keeps the very tensors it is given, and the copy's steps update Adam's
+    # moments in place, which would move the real optimiser along with it
+    optimizer.load_state_dict(copy.deepcopy(d_optimizer.state_dict()))
+    fake = fake.detach()
+    for _ in range(k):
+        loss = d_loss(_call(unrolled, real, labels), _call(unrolled, fake, labels))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return unrolled
