@@ -26,12 +26,20 @@ from .gan import (
 )
 from .parzen import check_log_likelihood
 from .translation import check_patchgan, check_pix2pix_generator_loss, check_unet_forward
+from .wgan import (
+    check_clip_weights,
+    check_critic_loss,
+    check_gradient_penalty,
+    check_minibatch_stddev,
+    check_wasserstein_generator_loss,
+)
 
 __all__ = [
-    "CheckFailed", "check_autoencoder", "check_autoencoder_step", "check_conditional_discriminator",
-    "check_conditional_gan_step", "check_conditional_generator", "check_cycle_consistency_loss",
-    "check_discriminator_block", "check_discriminator_loss", "check_gan_step", "check_generator_block",
-    "check_generator_loss", "check_generators_loss", "check_identity_loss", "check_log_likelihood", "check_patchgan",
-    "check_pix2pix_generator_loss", "check_reparameterize", "check_sample_codes", "check_unet_forward",
-    "check_vae_loss",
+    "CheckFailed", "check_autoencoder", "check_autoencoder_step", "check_clip_weights",
+    "check_conditional_discriminator", "check_conditional_gan_step", "check_conditional_generator",
+    "check_critic_loss", "check_cycle_consistency_loss", "check_discriminator_block", "check_discriminator_loss",
+    "check_gan_step", "check_generator_block", "check_generator_loss", "check_generators_loss",
+    "check_gradient_penalty", "check_identity_loss", "check_log_likelihood", "check_minibatch_stddev",
+    "check_patchgan", "check_pix2pix_generator_loss", "check_reparameterize", "check_sample_codes",
+    "check_unet_forward", "check_vae_loss", "check_wasserstein_generator_loss",
 ]

@@ -12,6 +12,28 @@ def require(condition: bool, hint: str) -> None:
         raise CheckFailed(hint)
 
 
+def scalar(result, who: str) -> float:
+    """`result` as a float, once it is a 0-d tensor; else the hint to average."""
+    require(isinstance(result, torch.Tensor) and result.dim() == 0,
+            f"{who} should return one number (a 0-d tensor): average over the batch with .mean().")
+    return float(result.detach())
+
+
+def match(got: float, expected: float, wrong: dict, what: str, tolerance: float = 1e-4) -> None:
+    """Raise the hint of the first known mistake whose value `got` equals; else require `got` == `expected`.
+
+    wrong: {the value a typical mistake gives: its hint}. A mistake that happens to give the right
+    value on this probe is skipped.
+    """
+    def near(a, b):
+        return abs(a - b) <= tolerance * max(1, abs(b))
+
+    for value, hint in wrong.items():
+        if near(got, value) and not near(value, expected):
+            raise CheckFailed(hint)
+    require(near(got, expected), f"Got {got:.4f}, expected {expected:.4f}: {what}")
+
+
 def passed(name: str) -> None:
     print(f"✓ {name}: passed")
 

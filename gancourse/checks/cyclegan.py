@@ -6,31 +6,17 @@ import torch.nn.functional as F
 from .. import losses
 from ..models.translation import PatchGANDiscriminator, ResnetGenerator
 from ..steps import cyclegan_generators_loss
-from .common import CheckFailed, passed, require
+from .common import CheckFailed, match, passed, require, scalar
 
 
 def _pictures(n: int, seed: int, size: int = 8) -> torch.Tensor:
     return torch.rand(n, 3, size, size, generator=torch.Generator().manual_seed(seed)) * 2 - 1
 
 
-def _match(got: float, expected: float, wrong: dict, what: str) -> None:
-    """Raise the hint of the first known mistake `got` equals; else require `got` to equal `expected`."""
-    for value, hint in wrong.items():
-        if abs(got - value) < 1e-4 * max(1, abs(value)) and abs(value - expected) > 1e-4 * max(1, abs(expected)):
-            raise CheckFailed(hint)
-    require(abs(got - expected) < 1e-4 * max(1, abs(expected)), f"Got {got:.4f}, expected {expected:.4f}: {what}")
-
-
-def _scalar(value, who: str) -> float:
-    require(isinstance(value, torch.Tensor) and value.dim() == 0,
-            f"{who} should return one number (a 0-d tensor): average with .mean() or F.l1_loss.")
-    return float(value.detach())
-
-
 def check_cycle_consistency_loss(cycle_consistency_loss) -> None:
     """lam * (mean |F(G(x)) - x| + mean |G(F(y)) - y|), lam = 10, with the argument order of the exercise."""
     x, x_cycled, y, y_cycled = (_pictures(2, seed) for seed in range(4))
-    got = _scalar(cycle_consistency_loss(x, x_cycled, y, y_cycled), "cycle_consistency_loss")
+    got = scalar(cycle_consistency_loss(x, x_cycled, y, y_cycled), "cycle_consistency_loss")
     l1_x, l1_y = F.l1_loss(x_cycled, x).item(), F.l1_loss(y_cycled, y).item()
     l2_x, l2_y = F.mse_loss(x_cycled, x).item(), F.mse_loss(y_cycled, y).item()
     wrong = {
@@ -43,7 +29,7 @@ def check_cycle_consistency_loss(cycle_consistency_loss) -> None:
         10 * (F.l1_loss(x_cycled, y).item() + F.l1_loss(y_cycled, x).item()):
             "Each reconstruction is compared with the wrong picture: F(G(x)) must come back to x, G(F(y)) to y.",
     }
-    _match(got, losses.cycle_consistency_loss(x, x_cycled, y, y_cycled).item(), wrong,
+    match(got, losses.cycle_consistency_loss(x, x_cycled, y, y_cycled).item(), wrong,
            "lam * (F.l1_loss(x_cycled, x) + F.l1_loss(y_cycled, y)).")
     passed("cycle-consistency loss")
 
@@ -51,7 +37,7 @@ def check_cycle_consistency_loss(cycle_consistency_loss) -> None:
 def check_identity_loss(identity_loss) -> None:
     """weight * lam * (mean |G(y) - y| + mean |F(x) - x|), lam = 10, weight = 0.5."""
     x, f_of_x, y, g_of_y = (_pictures(2, seed) for seed in range(4, 8))
-    got = _scalar(identity_loss(x, f_of_x, y, g_of_y), "identity_loss")
+    got = scalar(identity_loss(x, f_of_x, y, g_of_y), "identity_loss")
     l1_g, l1_f = F.l1_loss(g_of_y, y).item(), F.l1_loss(f_of_x, x).item()
     wrong = {
         5 * l1_g: "Only G's identity term is there: F(x) should also leave a picture of X unchanged.",
@@ -62,7 +48,7 @@ def check_identity_loss(identity_loss) -> None:
         5 * (F.l1_loss(g_of_y, x).item() + F.l1_loss(f_of_x, y).item()):
             "G(y) is compared with x: G is given a picture already of Y and should return that same y.",
     }
-    _match(got, losses.identity_loss(x, f_of_x, y, g_of_y).item(), wrong,
+    match(got, losses.identity_loss(x, f_of_x, y, g_of_y).item(), wrong,
            "weight * lam * (F.l1_loss(g_of_y, y) + F.l1_loss(f_of_x, x)).")
     passed("identity loss")
 
@@ -82,7 +68,7 @@ def check_generators_loss(generators_loss) -> None:
     require(isinstance(returned, tuple) and len(returned) == 3,
             "Return three things: (loss, fake_y, fake_x), the fakes for the discriminators' update.")
     loss, fake_y, fake_x = returned
-    got = _scalar(loss, "generators_loss")
+    got = scalar(loss, "generators_loss")
     require(loss.requires_grad, "The loss has no gradient: do not compute it under torch.no_grad() or with .detach().")
     with torch.no_grad():
         expected = cyclegan_generators_loss(g_xy, g_yx, d_x, d_y, x, y, 10.0, 0.5)[0].item()
@@ -116,5 +102,5 @@ def check_generators_loss(generators_loss) -> None:
                                "when identity > 0.",
         adv_g + adv_f + cycle_x + cycle_y + identity: "The cycle terms are not weighted by lam.",
     }
-    _match(got, expected, wrong, "the sum of both adversarial terms, lam times both cycles, and the identity term.")
+    match(got, expected, wrong, "the sum of both adversarial terms, lam times both cycles, and the identity term.")
     passed("CycleGAN generators' objective")
