@@ -49,6 +49,10 @@ class ImagePool:
                 returned.append(fake)
         return torch.stack(returned)
 
+    def settings(self) -> str:
+        """What fit() compares before resuming a checkpoint: a pool of another size is another run."""
+        return f"size={self.size}"
+
     def state_dict(self) -> dict:
         return {"size": self.size, "images": [image.cpu() for image in self.images],
                 "random": self.random.get_state()}

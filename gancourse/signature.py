@@ -10,7 +10,8 @@ change would silently do nothing. So a checkpoint carries the run's signature:
   also inside small lists, tuples and dicts (keyword arguments passed on with `**settings`);
 - for each model in `state`: its class and the names and shapes of its weights;
 - for each optimiser: its class and every hyper-parameter (lr, betas, weight decay, ...);
-- for anything else in `state`: its class.
+- for anything else in `state`: its class, and what its `settings()` returns if it has one
+  (an ImagePool's size).
 
 Weights and optimiser moments are not part of it: those are what a resumed run continues.
 Line numbers are not either, so a comment added above a function changes nothing.
@@ -121,6 +122,8 @@ def describe(obj) -> str:
                                                                                 "weight_decay", "alpha"))
         digest = hashlib.sha256(repr(groups).encode()).hexdigest()[:8]
         return f"{type(obj).__name__} ({settings}; {digest})"
+    if callable(getattr(obj, "settings", None)):
+        return f"{type(obj).__name__} ({obj.settings()})"
     return type(obj).__name__
 
 

@@ -194,3 +194,24 @@ def test_an_interrupted_cyclegan_run_resumes_to_the_same_weights_and_pools(tmp_p
     for a, b in zip(unbroken.parameters(), resumed.parameters(), strict=True):
         assert torch.equal(a, b)
     assert all(torch.equal(a, b) for a, b in zip(unbroken_pool.images, resumed_pool.images, strict=True))
+
+
+def test_a_run_with_another_pool_size_starts_afresh_and_keeps_the_old_checkpoint(tmp_path, capsys):
+    data = [(torch.rand(2, 3, 8, 8) * 2 - 1, torch.rand(2, 3, 8, 8) * 2 - 1)]
+
+    def run(pool_size):
+        g_xy, g_yx, d_x, d_y, g_opt, d_opt = _tiny_cyclegan()
+        pool_x, pool_y = ImagePool(pool_size), ImagePool(pool_size)
+
+        def step(batch):
+            return cyclegan_step(g_xy, g_yx, d_x, d_y, g_opt, d_opt, batch, pool_x=pool_x, pool_y=pool_y)
+
+        state = {"G": g_xy, "F": g_yx, "D_X": d_x, "D_Y": d_y, "g_opt": g_opt, "d_opt": d_opt,
+                 "pool_x": pool_x, "pool_y": pool_y}
+        return fit(step, data, epochs=1, state=state, checkpoint=tmp_path / "run.pt", progress=False)
+
+    run(50)
+    assert run(10).epochs_done == 1
+    out = capsys.readouterr().out
+    assert "Starting afresh: pool_x: ImagePool (size=50) -> ImagePool (size=10)" in out
+    assert (tmp_path / "run.1.old.pt").exists()
