@@ -6,16 +6,12 @@ import torch.nn.functional as F
 from .. import losses
 from ..models.translation import PatchGANDiscriminator, ResnetGenerator
 from ..steps import cyclegan_generators_loss
-from .common import CheckFailed, match, passed, require, scalar
-
-
-def _pictures(n: int, seed: int, size: int = 8) -> torch.Tensor:
-    return torch.rand(n, 3, size, size, generator=torch.Generator().manual_seed(seed)) * 2 - 1
+from .common import CheckFailed, images, match, passed, require, scalar
 
 
 def check_cycle_consistency_loss(cycle_consistency_loss) -> None:
     """lam * (mean |F(G(x)) - x| + mean |G(F(y)) - y|), lam = 10, with the argument order of the exercise."""
-    x, x_cycled, y, y_cycled = (_pictures(2, seed) for seed in range(4))
+    x, x_cycled, y, y_cycled = (images(2, seed, (3, 8, 8)) for seed in range(4))
     got = scalar(cycle_consistency_loss(x, x_cycled, y, y_cycled), "cycle_consistency_loss")
     l1_x, l1_y = F.l1_loss(x_cycled, x).item(), F.l1_loss(y_cycled, y).item()
     l2_x, l2_y = F.mse_loss(x_cycled, x).item(), F.mse_loss(y_cycled, y).item()
@@ -36,7 +32,7 @@ def check_cycle_consistency_loss(cycle_consistency_loss) -> None:
 
 def check_identity_loss(identity_loss) -> None:
     """weight * lam * (mean |G(y) - y| + mean |F(x) - x|), lam = 10, weight = 0.5."""
-    x, f_of_x, y, g_of_y = (_pictures(2, seed) for seed in range(4, 8))
+    x, f_of_x, y, g_of_y = (images(2, seed, (3, 8, 8)) for seed in range(4, 8))
     got = scalar(identity_loss(x, f_of_x, y, g_of_y), "identity_loss")
     l1_g, l1_f = F.l1_loss(g_of_y, y).item(), F.l1_loss(f_of_x, x).item()
     wrong = {
@@ -63,7 +59,7 @@ def _networks():
 def check_generators_loss(generators_loss) -> None:
     """The generators' side of the full objective, both directions, as steps.cyclegan_generators_loss."""
     g_xy, g_yx, d_x, d_y = _networks()
-    x, y = _pictures(2, 10, 16), _pictures(2, 11, 16)
+    x, y = images(2, 10, (3, 16, 16)), images(2, 11, (3, 16, 16))
     returned = generators_loss(g_xy, g_yx, d_x, d_y, x, y, 10.0, 0.5)
     require(isinstance(returned, tuple) and len(returned) == 3,
             "Return three things: (loss, fake_y, fake_x), the fakes for the discriminators' update.")
