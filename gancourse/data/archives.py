@@ -1,9 +1,9 @@
-"""Where a published dataset archive may already be, and the check one put there by hand must pass first."""
+"""Where a published dataset archive may already be, the check one put there by hand must pass, and its download."""
 
 from pathlib import Path
 
 from .. import config
-from .download import DataUnavailableError
+from .download import DataUnavailableError, fetch
 
 
 def homes(root: Path) -> list:
@@ -29,3 +29,9 @@ def checked_by_hand(archive: Path, verify, url: str) -> Path:
         raise DataUnavailableError(f"{error} Fix: delete {archive} and run again to download it, or download "
                                    f"{url} by hand into {archive.parent}.") from error
     return archive
+
+
+def download(root: Path, name: str, suffix: str, urls, verify) -> Path:
+    """NAME<suffix> from the first of `urls` ("...{name}..." templates) that answers, checked by `verify`
+    before it counts, into the data folder (or the user cache standing in for it)."""
+    return fetch([url.format(name=name) for url in urls], config.writable(root) / f"{name}{suffix}", verify=verify)

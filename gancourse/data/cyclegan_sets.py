@@ -13,6 +13,7 @@ their own base name, into a temporary folder renamed into place at the end. Offl
 mode without network, an announced stand-in drawn by the package: brown shapes <-> striped ones.
 """
 
+import functools
 import hashlib
 import os
 import re
@@ -24,10 +25,10 @@ from pathlib import Path, PurePosixPath
 import torch
 
 from .. import config
-from .archives import checked_by_hand, find_archive, homes
+from .archives import checked_by_hand, download, find_archive, homes
 from .cache import cached_images
 from .dogs_vs_cats import dogs_vs_cats
-from .download import DataUnavailableError, DownloadError, announce, fetch
+from .download import DataUnavailableError, DownloadError, announce
 from .paired import load_size_for
 from .unpaired import UnpairedImages
 
@@ -150,8 +151,6 @@ def unpack(archive: Path, name: str, target_root: Path) -> Path:
     return target_root / name
 
 
-
-
 def _pictures(folder: Path) -> list:
     if not folder.is_dir():
         return []
@@ -163,10 +162,6 @@ def _unpacked(root: Path, name: str):
         if all(_pictures(home / name / folder) for folder in FOLDERS):
             return home / name
     return None
-
-
-
-
 
 
 def _draw_shapes(n: int, size: int, striped: bool, seed: int) -> torch.Tensor:
@@ -215,12 +210,6 @@ def stand_in(split: str, image_size: int, load_size: int, why: str, limit=None) 
                           ("brown shape", "striped shape"))
 
 
-def _download(root: Path, name: str) -> Path:
-    destination = config.writable(root) / f"{name}.zip"
-    urls = [url.format(name=name) for url in URLS]
-    return fetch(urls, destination, verify=lambda path: verify_archive(path, name))
-
-
 def _default_load_size(split: str, image_size: int) -> int:
     return load_size_for(image_size) if split == "train" else image_size  # jitter for training, as the reference
 
@@ -240,13 +229,14 @@ def cyclegan(name: str, split: str = "train", image_size: int = 256, load_size=N
     folder = _unpacked(root, name)
     if folder is None:
         archive = find_archive(root, name, ".zip")
+        check = functools.partial(verify_archive, name=name)
         if archive is not None:
-            archive = checked_by_hand(archive, lambda path: verify_archive(path, name), URLS[0].format(name=name))
+            archive = checked_by_hand(archive, check, URLS[0].format(name=name))
         else:
             if config.is_offline():
                 return stand_in(split, image_size, load_size, "GANCOURSE_OFFLINE=1", limit)
             try:
-                archive = _download(root, name)
+                archive = download(root, name, ".zip", URLS, check)
             except DownloadError as error:
                 if config.is_quick():
                     return stand_in(split, image_size, load_size, f"quick mode, no download of {name}", limit)

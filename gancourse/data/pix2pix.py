@@ -14,6 +14,7 @@ it) and renamed into place. Offline, or in quick mode without network, facades f
 label maps drawn by the package and "photos" rendered from them, announced.
 """
 
+import functools
 import os
 import re
 import shutil
@@ -26,8 +27,8 @@ from PIL import Image
 
 from .. import config
 from . import cmp
-from .archives import checked_by_hand, find_archive, homes
-from .download import DataUnavailableError, DownloadError, announce, fetch
+from .archives import checked_by_hand, download, find_archive, homes
+from .download import DataUnavailableError, DownloadError, announce
 from .paired import PairedImages, decode_pair, load_size_for, paired_images
 
 URLS = ("http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/{name}.tar.gz",)
@@ -93,8 +94,6 @@ def verify_archive(archive: Path, name: str) -> None:
                                    f"(expected {want}){sizes}.")
 
 
-
-
 def unpack(archive: Path, name: str, target_root: Path) -> Path:
     """Unpack a verified `archive` into a temporary folder under `target_root`, rename it to NAME; return NAME/."""
     if not hasattr(tarfile, "data_filter"):
@@ -120,10 +119,6 @@ def unpack(archive: Path, name: str, target_root: Path) -> Path:
     return target_root / name
 
 
-
-
-
-
 def _check_facades(files: list, folder: Path) -> None:
     """Refuse a folder called facades whose label halves are not CMP label maps (e.g. some other pairs)."""
     for path in files[:3]:
@@ -146,12 +141,6 @@ def _stand_in(split: str, image_size: int, load_size: int, direction: str, why: 
     return PairedImages(pairs, image_size, direction, "offline stand-in: drawn facades, not photographs")
 
 
-def _download(root: Path, name: str) -> Path:
-    destination = config.writable(root) / f"{name}.tar.gz"
-    urls = [url.format(name=name) for url in URLS]
-    return fetch(urls, destination, verify=lambda path: verify_archive(path, name))
-
-
 def pix2pix_dataset(name: str, split: str = "train", direction=None, image_size: int = 256, load_size=None):
     """A pix2pix dataset's split as PairedImages of (input, target) in [-1, 1].
 
@@ -168,13 +157,14 @@ def pix2pix_dataset(name: str, split: str = "train", direction=None, image_size:
     folder = next((home / name for home in homes(root) if _jpegs(home / name / split)), None)
     if folder is None:
         archive = find_archive(root, name, ".tar.gz")
+        check = functools.partial(verify_archive, name=name)
         if archive is not None:
-            archive = checked_by_hand(archive, lambda path: verify_archive(path, name), URLS[0].format(name=name))
+            archive = checked_by_hand(archive, check, URLS[0].format(name=name))
         else:  # a download is verified by fetch() before it is renamed into place
             if config.is_offline() and name == "facades":
                 return _stand_in(split, image_size, load_size, direction, "GANCOURSE_OFFLINE=1")
             try:
-                archive = _download(root, name)
+                archive = download(root, name, ".tar.gz", URLS, check)
             except DownloadError as error:
                 if config.is_quick() and name == "facades":
                     return _stand_in(split, image_size, load_size, direction, "quick mode, no download")
