@@ -281,17 +281,16 @@ def domain_classifier(data, epochs: int = 4, batch_size: int = 32, seed: int = 0
     (max(|X|, |Y|) pairs an epoch) with Adam 1e-3; its own random stream, so it leaves the
     notebook's untouched.
     """
-    state = torch.get_rng_state()
-    torch.manual_seed(seed)
-    classifier = DomainClassifier().to(device or "cpu")
-    optimizer = torch.optim.Adam(classifier.parameters(), 1e-3)
-    for _ in range(epochs):
-        for x, y in data.batches(batch_size, device):
-            logits = classifier(torch.cat([x, y]))
-            labels = torch.cat([torch.zeros(len(x)), torch.ones(len(y))]).to(logits.device)
-            loss = F.binary_cross_entropy_with_logits(logits, labels)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    torch.set_rng_state(state)
+    with torch.random.fork_rng():  # the global streams (CPU and CUDA) are restored on the way out, even on an error
+        torch.manual_seed(seed)
+        classifier = DomainClassifier().to(device or "cpu")
+        optimizer = torch.optim.Adam(classifier.parameters(), 1e-3)
+        for _ in range(epochs):
+            for x, y in data.batches(batch_size, device):
+                logits = classifier(torch.cat([x, y]))
+                labels = torch.cat([torch.zeros(len(x)), torch.ones(len(y))]).to(logits.device)
+                loss = F.binary_cross_entropy_with_logits(logits, labels)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
     return classifier.eval()
