@@ -11,7 +11,7 @@ import math
 import torch
 from torch.utils.data import Dataset
 
-from .paired import jitter, to_unit_range
+from .paired import centre_crop, moved_once, random_crops, to_unit_range
 
 
 class Domain(Dataset):
@@ -30,23 +30,16 @@ class Domain(Dataset):
     def __len__(self) -> int:
         return len(self.pictures)
 
-    def centre(self, pictures: torch.Tensor) -> torch.Tensor:
-        offset = (pictures.shape[-1] - self.image_size) // 2
-        return pictures[..., offset:offset + self.image_size, offset:offset + self.image_size]
-
     def __getitem__(self, index) -> torch.Tensor:
-        return to_unit_range(self.centre(self.pictures[index:index + 1]))[0]
+        return to_unit_range(centre_crop(self.pictures[index:index + 1], self.image_size))[0]
 
     def on(self, device) -> torch.Tensor:
         """The uint8 pictures on `device`, moved once."""
-        device = torch.device(device or "cpu")
-        if device not in self._on_device:
-            self._on_device[device] = self.pictures.to(device)
-        return self._on_device[device]
+        return moved_once(self._on_device, self.pictures, device)
 
     def tensors(self, device=None) -> torch.Tensor:
         """All pictures, centre-cropped, as one float tensor in [-1, 1] (e.g. the test pictures to translate)."""
-        return to_unit_range(self.centre(self.on(device)))
+        return to_unit_range(centre_crop(self.on(device), self.image_size))
 
     def __repr__(self) -> str:
         return f"Domain({self.name}: {len(self)} pictures)"
@@ -85,10 +78,8 @@ class UnpairedBatches:
     def _take(self, domain: Domain, index: torch.Tensor) -> torch.Tensor:
         pictures = domain.on(self.device)
         if not self.jitter:
-            return to_unit_range(domain.centre(pictures[index.to(pictures.device)]))
-        n, room = len(index), pictures.shape[-1] - domain.image_size
-        tops, lefts = torch.randint(0, room + 1, (2, n))
-        return to_unit_range(jitter(pictures, index, domain.image_size, tops, lefts, torch.rand(n) < 0.5))
+            return to_unit_range(centre_crop(pictures[index.to(pictures.device)], domain.image_size))
+        return to_unit_range(random_crops(pictures, index, domain.image_size))
 
     def __iter__(self):
         a, b = self.data.domain_a, self.data.domain_b
