@@ -1,6 +1,6 @@
 """Peak memory of one CycleGAN step on the CPU, and how it grows with the picture's size.
 
-    python benchmarks/cyclegan_memory.py
+    python benchmarks/cyclegan_memory.py        # BENCH_SMOKE=1: 32 px only
 
 Four networks train at once (G, F, D_X, D_Y), and one step keeps the activations of six
 generator passes for the backward pass (G(x), F(G(x)), F(y), G(F(y)) and the two identity
@@ -18,7 +18,10 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-SIZES = ((128, 6), (256, 9))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import smoke  # noqa: E402
+
+SIZES = smoke(((128, 6), (256, 9)), ((32, 6),))
 
 
 def one_step(size: int, n_blocks: int) -> dict:

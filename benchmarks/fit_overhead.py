@@ -1,6 +1,6 @@
 """fit() against a hand-written loop running the same training step, in one run.
 
-    python benchmarks/fit_overhead.py
+    python benchmarks/fit_overhead.py        # BENCH_SMOKE=1: 128 digits, 32 dogs, one repeat
 
 Two steps: the lecture 1 conv autoencoder on MNIST digits, and the lecture 4 DCGAN step on
 64x64 dog pictures (the real MNIST test set and the real Dogs vs. Cats pictures from
@@ -25,17 +25,18 @@ from gancourse.models import ConvAutoencoder
 from gancourse.models.gan import DCGANDiscriminator, DCGANGenerator
 from gancourse.train import fit
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-REPEATS = 5
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import SHARED, mnist_test_digits, smoke  # noqa: E402
+
+REPEATS = smoke(5, 1)
+DIGITS, DOGS = smoke(2048, 128), smoke(512, 32)
 
 
 def digits():
-    if (SHARED / "MNIST" / "raw").is_dir():
-        os.environ["GANCOURSE_DATA_DIR"] = str(SHARED)
-        from gancourse.data import mnist
-
-        return mnist(train=False, limit=2048).tensors()[0], "real MNIST test digits"
-    return torch.rand(2048, 1, 28, 28) * 2 - 1, "random digits (../shared/data not found)"
+    x, source = mnist_test_digits(DIGITS)
+    if x is None:
+        return torch.rand(DIGITS, 1, 28, 28) * 2 - 1, f"random digits ({source})"
+    return x, source
 
 
 def dogs():
@@ -46,10 +47,10 @@ def dogs():
         if (SHARED / "dogs-vs-cats" / "train").is_dir():
             (Path(folder) / "dogs-vs-cats").mkdir()
             (Path(folder) / "dogs-vs-cats" / "train").symlink_to(SHARED / "dogs-vs-cats" / "train")
-            dataset = dogs_vs_cats("dogs", limit=512)
+            dataset = dogs_vs_cats("dogs", limit=DOGS)
         else:
             os.environ["GANCOURSE_OFFLINE"] = "1"
-            dataset = dogs_vs_cats("dogs", limit=512)
+            dataset = dogs_vs_cats("dogs", limit=DOGS)
         return dataset.tensors()[0], dataset.source
 
 

@@ -1,6 +1,6 @@
 """The uint8 tensor cache against ImageFolder decoding, one epoch each, in one run.
 
-    python benchmarks/image_cache.py
+    python benchmarks/image_cache.py        # BENCH_SMOKE=1: 64 pictures, one repeat
 
 On the real Dogs vs. Cats pictures in ../shared/data (2,000 JPEGs in the competition's flat
 layout; made-up JPEGs written to a temporary folder when it is absent). ImageFolder gets the
@@ -21,24 +21,30 @@ from PIL import Image
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-REPEATS = 3
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import SHARED, smoke  # noqa: E402
+
+REPEATS = smoke(3, 1)
 BATCH = 128
+PER_CLASS = smoke(1000, 32)
 
 
 def pictures(folder: Path):
-    """The competition's flat train/ folder: the shared real one, or 2,000 made-up JPEGs."""
+    """The competition's flat train/ folder: PER_CLASS of each class, real from ../shared/data or made up."""
+    train = folder / "pictures"
+    train.mkdir()
     if (SHARED / "dogs-vs-cats" / "train").is_dir():
-        return SHARED / "dogs-vs-cats" / "train", "the real Dogs vs. Cats pictures from ../shared/data"
+        for cls in ("cat", "dog"):
+            for i in range(PER_CLASS):
+                (train / f"{cls}.{i}.jpg").symlink_to(SHARED / "dogs-vs-cats" / "train" / f"{cls}.{i}.jpg")
+        return train, f"{2 * PER_CLASS:,} real Dogs vs. Cats pictures from ../shared/data"
     from gancourse.data.offline import cartoon_pets
 
-    train = folder / "made-up"
-    train.mkdir()
-    images, labels = cartoon_pets(2000, size=200)
+    images, labels = cartoon_pets(2 * PER_CLASS, size=200)
     for i, (image, label) in enumerate(zip(images, labels, strict=True)):
         name = f"{'dog' if label else 'cat'}.{i}.jpg"
         Image.fromarray(image.permute(1, 2, 0).numpy()).save(train / name, quality=90)
-    return train, "2,000 made-up 200x200 JPEGs (../shared/data not found)"
+    return train, f"{2 * PER_CLASS:,} made-up 200x200 JPEGs (../shared/data not found)"
 
 
 def epoch_time(loader) -> float:
@@ -56,7 +62,7 @@ def main() -> int:
         for cls in ("cat", "dog"):
             (tmp / "images" / cls).mkdir(parents=True)
         for path in train.iterdir():
-            (tmp / "images" / path.name.split(".")[0] / path.name).symlink_to(path)
+            (tmp / "images" / path.name.split(".")[0] / path.name).symlink_to(path.resolve())
         transform = transforms.Compose([transforms.Resize(64), transforms.CenterCrop(64), transforms.ToTensor(),
                                         transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))])
         folder_set = datasets.ImageFolder(tmp / "images", transform=transform)

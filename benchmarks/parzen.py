@@ -1,6 +1,6 @@
 """The Parzen-window estimator on the paper's problem size, against scikit-learn, in one run.
 
-    python benchmarks/parzen.py
+    python benchmarks/parzen.py        # BENCH_SMOKE=1: 300 x 300 x 784
 
 The problem: 10,000 test points x 10,000 samples x 784 pixels at sigma = 0.2 (the real MNIST
 test digits from ../shared/data when present, random pictures otherwise; the "samples" are the
@@ -18,7 +18,6 @@ same digits shifted by one pixel). Reported:
 """
 
 import math
-import os
 import resource
 import sys
 import time
@@ -31,35 +30,34 @@ from sklearn.neighbors import KernelDensity
 
 from gancourse import parzen
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-N = K = 10_000
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import mnist_test_digits, smoke  # noqa: E402
+
+N = K = smoke(10_000, 300)
 SIGMA = 0.2
-SKLEARN_POINTS = 100
-EXACT_POINTS = 200
+SKLEARN_POINTS = smoke(100, 10)
+EXACT_POINTS = smoke(200, 20)
+GEMM = smoke(2048, 256)
 
 
 def problem():
-    if (SHARED / "MNIST" / "raw").is_dir():
-        os.environ["GANCOURSE_DATA_DIR"] = str(SHARED)
-        from gancourse.data import mnist
-
-        x = mnist(train=False, value_range=(0, 1)).tensors()[0].flatten(1)[:N]
-        source = "real MNIST test digits"
-    else:
+    x, source = mnist_test_digits(N, value_range=(0, 1))
+    if x is None:
         x = torch.rand(N, 784, generator=torch.Generator().manual_seed(0))
-        source = "random pictures (../shared/data not found)"
+        source = f"random pictures ({source})"
+    x = x.flatten(1)
     samples = torch.roll(x.view(-1, 28, 28), shifts=1, dims=2).reshape(len(x), -1)[:K]
     return x, samples, source
 
 
 def gemm_rate() -> float:
     """float64 matrix-product flops per second on blocks like the estimator's."""
-    a, b = torch.rand(2048, 784, dtype=torch.float64), torch.rand(784, 2048, dtype=torch.float64)
+    a, b = torch.rand(GEMM, 784, dtype=torch.float64), torch.rand(784, GEMM, dtype=torch.float64)
     a @ b
     runs, started = 10, time.perf_counter()
     for _ in range(runs):
         a @ b
-    return runs * 2 * 2048 * 2048 * 784 / (time.perf_counter() - started)
+    return runs * 2 * GEMM * GEMM * 784 / (time.perf_counter() - started)
 
 
 def exact(x, samples) -> np.ndarray:

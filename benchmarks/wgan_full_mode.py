@@ -1,6 +1,7 @@
 """What lecture 8's full mode costs: every run type's step timed with the notebook's own code.
 
     GANCOURSE_OFFLINE=1 python benchmarks/wgan_full_mode.py      # any device; CUDA when there is one
+    BENCH_SMOKE=1 GANCOURSE_OFFLINE=1 python benchmarks/wgan_full_mode.py    # one timed step of each
 
 The definitions (your exercises' solutions, the networks, `train_gan`, the ring's networks) are
 executed from solutions/08_wgan.ipynb, so this times exactly what the notebook trains, at full
@@ -21,7 +22,10 @@ import torch
 os.environ.pop("GANCOURSE_QUICK", None)  # full mode's sizes
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-TIMED = int(os.environ.get("TIMED", 100))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import smoke  # noqa: E402
+
+WARM_UP, TIMED = smoke(5, 1), smoke(int(os.environ.get("TIMED", 100)), 1)
 
 
 def notebook_definitions() -> dict:
@@ -45,7 +49,7 @@ def notebook_definitions() -> dict:
 
 
 def seconds_per_step(run) -> float:
-    run(5)
+    run(WARM_UP)
     if torch.cuda.is_available():
         torch.cuda.synchronize()
     start = time.perf_counter()

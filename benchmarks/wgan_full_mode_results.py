@@ -2,6 +2,8 @@
 
     GANCOURSE_OFFLINE=1 python benchmarks/wgan_full_mode_results.py ring      # the remedies on the ring
     GANCOURSE_OFFLINE=1 python benchmarks/wgan_full_mode_results.py digits    # clipping against the penalty
+    GANCOURSE_OFFLINE=1 python benchmarks/wgan_full_mode_results.py           # both
+    BENCH_SMOKE=1 GANCOURSE_OFFLINE=1 python benchmarks/wgan_full_mode_results.py   # 10 steps a run
 
 `ring`: each remedy of section 5 for full mode's RING_STEPS at RING_LR, its modes counted at five
 snapshots. `digits`: section 4's two Wasserstein GANs for WGAN_STEPS at the papers' learning
@@ -14,7 +16,10 @@ import sys
 
 import numpy as np
 import torch
+from common import is_smoke
 from wgan_full_mode import notebook_definitions
+
+SMOKE_STEPS = 10  # generator steps per run at the smoke size (full mode's budgets otherwise)
 
 
 def ring_run(nb, method, layer) -> list:
@@ -68,5 +73,13 @@ def digits(nb) -> None:
             print(f"    {at_bound:.0%} of the clipped critic's weights at the bound")
 
 
+def main(parts) -> None:
+    nb = notebook_definitions()
+    if is_smoke():
+        nb["RING_STEPS"] = nb["WGAN_STEPS"] = SMOKE_STEPS
+    for part in parts or ("ring", "digits"):
+        {"ring": ring, "digits": digits}[part](nb)
+
+
 if __name__ == "__main__":
-    {"ring": ring, "digits": digits}[sys.argv[1]](notebook_definitions())
+    main(sys.argv[1:])

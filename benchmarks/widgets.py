@@ -1,6 +1,6 @@
 """How long one slider move takes to redraw, per model of the course, against a matplotlib redraw.
 
-    python benchmarks/widgets.py
+    python benchmarks/widgets.py        # BENCH_SMOKE=1: 3 frames a model
 
 A slider move costs a decode, the pixels and their PNG for the Image widget. The usual
 alternative, `ipywidgets.interact` around `plt.imshow`, costs the same decode plus a
@@ -11,7 +11,9 @@ model's frame under 50 ms (widgets.RESPONSIVE_MS), so sliders update while being
 
 import io
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import matplotlib
 
@@ -24,7 +26,10 @@ from gancourse import latent, widgets  # noqa: E402
 from gancourse.models import VAE, ConvVAE, MLPAutoencoder  # noqa: E402
 from gancourse.models.gan import DCGANGenerator, MLPGenerator  # noqa: E402
 
-REPEATS = 30
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import smoke  # noqa: E402
+
+REPEATS = smoke(30, 3)
 
 MODELS = {
     "01 MLP autoencoder (3-d)": (MLPAutoencoder(latent_dim=3), None),
