@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .atomic import alive
+
 
 def device() -> torch.device:
     """The best device available: CUDA, then Apple's MPS, then the CPU."""
@@ -25,8 +27,16 @@ def device() -> torch.device:
     return torch.device("cpu")
 
 
+SEED_OFFSET = "GANCOURSE_SEED_OFFSET"
+
+
 def seed_everything(seed: int = 0) -> None:
-    """Seed Python, NumPy and torch (all devices) so a run can be repeated."""
+    """Seed Python, NumPy and torch (all devices) so a run can be repeated.
+
+    GANCOURSE_SEED_OFFSET=k (unset: 0) adds k to every seed: `gancourse check --seed-offset k`
+    re-runs the notebooks on other seeds to see that their compared verdicts survive them.
+    """
+    seed += int(os.environ.get(SEED_OFFSET, "0"))
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
@@ -117,16 +127,6 @@ _quick_checkpoints = None
 QUICK_PREFIX = "gancourse-quick-"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0 only asks whether the process exists (POSIX)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _remove_stale_quick_folders() -> None:
     """Delete the quick-mode folders of sessions that have ended.
 
@@ -137,7 +137,7 @@ def _remove_stale_quick_folders() -> None:
         return
     for folder in Path(tempfile.gettempdir()).glob(QUICK_PREFIX + "*"):
         owner = folder.name[len(QUICK_PREFIX):].split("-")[0]
-        if owner.isdigit() and int(owner) != os.getpid() and not _alive(int(owner)):
+        if owner.isdigit() and int(owner) != os.getpid() and not alive(int(owner)):
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
+from . import atomic
 from .models.modes import evaluating
 from .signature import differences, signature
 
@@ -61,12 +62,8 @@ def _set_rng_state(state: dict) -> None:
 
 
 def save_checkpoint(path: Path, payload: dict) -> None:
-    """Write to a temporary name, then rename: a crash mid-write never leaves a broken checkpoint."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    torch.save(payload, temporary)
-    os.replace(temporary, path)
+    """Write atomically (atomic.save): a crash mid-write never leaves a broken checkpoint."""
+    atomic.save(payload, path)
 
 
 class CheckpointError(ValueError):

@@ -75,7 +75,7 @@ def test_an_archive_downloaded_by_hand_is_unpacked_safely_and_read(data_dir, nam
     unpacked = sorted(p.name for p in (data_dir / "dogs-vs-cats" / "train").iterdir())
     assert unpacked == [f"{c}.{i}.jpg" for c in ("cat", "dog") for i in range(3)]
     assert not (data_dir / "escape.jpg").exists() and not (data_dir.parent / "escape.jpg").exists()
-    assert not (data_dir / "dogs-vs-cats" / ".train.partial").exists()
+    assert not list((data_dir / "dogs-vs-cats").glob(".train.*"))
 
 
 def test_which_chooses_the_class_and_labels_come_from_file_names(data_dir):
@@ -92,7 +92,7 @@ def test_a_damaged_archive_is_an_error_and_leaves_no_half_unpacked_folder(data_d
     with pytest.raises(DataUnavailableError, match="damaged or incomplete.*delete it"):
         dogs_vs_cats()
     assert not (data_dir / "dogs-vs-cats" / "train").exists()
-    assert not (data_dir / "dogs-vs-cats" / ".train.partial").exists()
+    assert not list((data_dir / "dogs-vs-cats").glob(".train.*"))
 
 
 def test_the_cache_is_reused_and_rebuilt_when_the_size_or_the_source_changes(data_dir, monkeypatch):

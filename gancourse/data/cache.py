@@ -14,6 +14,7 @@ from PIL import Image
 from torchvision.transforms.functional import center_crop, pil_to_tensor, resize
 from tqdm.auto import tqdm
 
+from .. import atomic
 from .download import DataUnavailableError
 
 FORMAT = 1  # bump when the cache's content changes meaning
@@ -77,8 +78,5 @@ def cached_images(files, size: int, cache_file: Path, progress: bool = True, dec
         if images is None:
             images = torch.empty(len(files), *picture.shape, dtype=torch.uint8)
         images[i] = picture
-    cache_file.parent.mkdir(parents=True, exist_ok=True)
-    temporary = cache_file.with_name(cache_file.name + ".tmp")
-    torch.save({"key": key, "images": images}, temporary)
-    os.replace(temporary, cache_file)
+    atomic.save({"key": key, "images": images}, cache_file)  # two kernels building it at once both write it whole
     return images

@@ -15,7 +15,6 @@ mode without network, an announced stand-in drawn by the package: brown shapes <
 
 import functools
 import hashlib
-import os
 import re
 import shutil
 import zipfile
@@ -24,7 +23,7 @@ from pathlib import Path, PurePosixPath
 
 import torch
 
-from .. import config
+from .. import atomic, config
 from .archives import checked_by_hand, download, find_archive, homes
 from .cache import cached_images
 from .dogs_vs_cats import dogs_vs_cats
@@ -131,7 +130,7 @@ def verify_archive(archive: Path, name: str) -> None:
 def unpack(archive: Path, name: str, target_root: Path) -> Path:
     """Write the pictures of a verified zip to a temporary folder, rename it to NAME; return NAME/."""
     target_root.mkdir(parents=True, exist_ok=True)
-    partial = target_root / f".{name}.partial"
+    partial = atomic.temporary(target_root / name, "partial")
     shutil.rmtree(partial, ignore_errors=True)
     print(f"Unpacking {archive} ...")
     try:
@@ -146,9 +145,9 @@ def unpack(archive: Path, name: str, target_root: Path) -> Path:
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    shutil.rmtree(target_root / name, ignore_errors=True)  # an unpacked folder without its pictures, if any
-    os.replace(partial, target_root / name)
-    return target_root / name
+    if not _unpacked_here(target_root, name):  # a folder without all its pictures; a complete one may be in use
+        shutil.rmtree(target_root / name, ignore_errors=True)
+    return atomic.move_into_place(partial, target_root / name)
 
 
 def _pictures(folder: Path) -> list:
@@ -157,11 +156,12 @@ def _pictures(folder: Path) -> list:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in PICTURE_SUFFIXES)
 
 
+def _unpacked_here(home: Path, name: str) -> bool:
+    return all(_pictures(home / name / folder) for folder in FOLDERS)
+
+
 def _unpacked(root: Path, name: str):
-    for home in homes(root):
-        if all(_pictures(home / name / folder) for folder in FOLDERS):
-            return home / name
-    return None
+    return next((home / name for home in homes(root) if _unpacked_here(home, name)), None)
 
 
 def _draw_shapes(n: int, size: int, striped: bool, seed: int) -> torch.Tensor:

@@ -10,7 +10,6 @@ else a download through the Kaggle API; else, only offline or in quick mode, mad
 cartoon pets, announced. The pictures are then decoded once into a uint8 cache.
 """
 
-import os
 import re
 import shutil
 import zipfile
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from .. import config
+from .. import atomic, config
 from .cache import cached_images
 from .download import DataUnavailableError, announce
 from .images import ImageDataset
@@ -58,7 +57,7 @@ def unpack(archive: Path, folder: Path) -> Path:
     place comes last: a half-unpacked folder never counts as the dataset.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / ".train.partial"
+    partial = atomic.temporary(folder / "train", "partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
     print(f"Unpacking {archive} ...")
@@ -90,9 +89,7 @@ def unpack(archive: Path, folder: Path) -> Path:
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    target = folder / "train"
-    os.replace(partial, target)
-    return target
+    return atomic.move_into_place(partial, folder / "train")
 
 
 def _cache_file(root: Path, which: str, size: int) -> Path:

@@ -14,6 +14,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from .. import atomic
+
 # Reading: long enough for a slow mirror. Connecting: a host that answers does so in well under
 # a second, and a network that swallows packets must not freeze a notebook cell for minutes.
 TIMEOUT_SECONDS = 30
@@ -70,7 +72,7 @@ def fetch(urls, destination: Path, md5: str | None = None, verify=None) -> Path:
         raise ValueError("fetch() needs exactly one of md5= and verify=.")
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(destination.name + ".part")
+    partial = atomic.temporary(destination, "part")
     failures = []
     for url in urls:
         unreachable = _why_unreachable(url)

@@ -15,7 +15,6 @@ label maps drawn by the package and "photos" rendered from them, announced.
 """
 
 import functools
-import os
 import re
 import shutil
 import tarfile
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from .. import config
+from .. import atomic, config
 from . import cmp
 from .archives import checked_by_hand, download, find_archive, homes
 from .download import DataUnavailableError, DownloadError, announce
@@ -100,7 +99,7 @@ def unpack(archive: Path, name: str, target_root: Path) -> Path:
         raise DataUnavailableError(f"Python's tarfile has no 'data' filter here, so {archive} cannot be unpacked "
                                    "safely. Fix: use Python 3.10.12, 3.11.4, 3.12 or newer.")
     target_root.mkdir(parents=True, exist_ok=True)
-    partial = target_root / f".{name}.partial"
+    partial = atomic.temporary(target_root / name, "partial")
     shutil.rmtree(partial, ignore_errors=True)
     print(f"Unpacking {archive} ...")
     try:
@@ -114,7 +113,7 @@ def unpack(archive: Path, name: str, target_root: Path) -> Path:
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    os.replace(partial / name, target_root / name)
+    atomic.move_into_place(partial / name, target_root / name)
     shutil.rmtree(partial, ignore_errors=True)
     return target_root / name
 
