@@ -30,3 +30,16 @@ def test_execute_runs_a_notebook_in_quick_mode_and_keeps_its_outputs(tmp_path, c
     assert list(bar.data) == ["text/plain"] and "epoch 1" in bar.data["text/plain"]
     assert "widgets" not in nb.metadata
     assert "executed in quick mode" in capsys.readouterr().out
+
+
+def test_check_with_a_seed_offset_fails_on_a_verdict_that_depends_on_the_seed(tmp_path):
+    (tmp_path / "solutions").mkdir()
+    path = tmp_path / "solutions" / "01_seeded.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import random\nfrom gancourse import config\nconfig.seed_everything(0)\n"
+                                          "print('heads' if random.random() < 0.5 else 'tails')")]
+    nbformat.write(nb, path)
+    assert main(["execute", str(path)]) == 0
+    # the same seed reproduces the committed output (0.844: tails); seed 0 + 1 draws 0.134: heads
+    assert main(["check", "--root", str(tmp_path), "--seed-offset", "0"]) == 0
+    assert main(["check", "--root", str(tmp_path), "--seed-offset", "1"]) != 0

@@ -1,11 +1,13 @@
 """Device, seeds, quick mode and the data folder."""
 
 import os
+import random
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -30,6 +32,18 @@ def test_seed_everything_repeats_a_run():
     first = torch.randn(5)
     config.seed_everything(3)
     assert torch.equal(first, torch.randn(5))
+
+
+def test_a_seed_offset_moves_every_seed_by_the_same_amount(monkeypatch):
+    monkeypatch.setenv(config.SEED_OFFSET, "2")
+    config.seed_everything(3)
+    shifted = torch.randn(5), np.random.rand(), random.random()
+    monkeypatch.delenv(config.SEED_OFFSET)
+    config.seed_everything(5)
+    assert torch.equal(shifted[0], torch.randn(5))
+    assert shifted[1:] == (np.random.rand(), random.random())
+    config.seed_everything(3)
+    assert not torch.equal(shifted[0], torch.randn(5))
 
 
 def test_data_dir_follows_the_environment(tmp_path, monkeypatch):
