@@ -5,7 +5,8 @@
 
 The definitions (your exercises' solutions, the networks, `train_gan`, the ring's networks) are
 executed from solutions/08_wgan.ipynb, so this times exactly what the notebook trains, at full
-mode's sizes (lecture 3's full-width MLPs). Each run type: 5 warm-up generator steps, then
+mode's sizes (lecture 3's full-width MLPs), through fit() without a checkpoint (a full-mode run
+writes one every 500 steps, a small share of its time). Each run type: 5 warm-up generator steps, then
 TIMED steps between synchronisations. The last line multiplies each step cost by full mode's
 number of runs and steps: the estimate of a full run of the notebook's training on this device.
 """
@@ -67,13 +68,12 @@ def main() -> None:
 
     def digit_run(method, lr, layer=None, **options):
         generator, critic = Generator().to(device), Critic(minibatch_std=layer).to(device)
-        batches = nb["batches_of"](digits, 64, 0)
-        return lambda n: train_gan(generator, critic, batches, n, lr, method=method, **options)
+        return lambda n: train_gan(generator, critic, nb["draw_from"](digits), n, lr, method=method, **options)
 
     def ring_run(method, layer=None):
         generator, critic = RingGenerator().to(device), RingDiscriminator(layer).to(device)
-        batches = nb["ring_batches"](0)
-        return lambda n: train_gan(generator, critic, batches, n, nb["RING_LR"], method=method, noise=nb["ring_noise"])
+        return lambda n: train_gan(generator, critic, nb["ring_batch"], n, nb["RING_LR"], method=method,
+                                   noise=nb["ring_noise"], batch_size=256)
 
     lr = nb["TIP_LR"]
     # (name, run, how many full-mode runs of this kind, generator steps per run)

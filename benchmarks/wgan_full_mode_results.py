@@ -27,13 +27,13 @@ def ring_run(nb, method, layer) -> list:
     torch.manual_seed(0)
     generator = nb["RingGenerator"]().to(nb["device"])
     discriminator = nb["RingDiscriminator"](layer).to(nb["device"])
-    counts = []
 
     def snapshot(step):
-        counts.append(f"step {step}: {nb['modes_covered'](nb['ring_samples'](generator))}")
+        return f"step {step}: {nb['modes_covered'](nb['ring_samples'](generator))}"
 
-    nb["train_gan"](generator, discriminator, nb["ring_batches"](0), nb["RING_STEPS"], nb["RING_LR"], method=method,
-                    noise=nb["ring_noise"], every=nb["RING_STEPS"] // 5, snapshot=snapshot)
+    _, counts = nb["train_gan"](generator, discriminator, nb["ring_batch"], nb["RING_STEPS"], nb["RING_LR"],
+                                method=method, noise=nb["ring_noise"], batch_size=256, every=nb["RING_STEPS"] // 5,
+                                snapshot=snapshot)
     return counts
 
 
@@ -47,15 +47,14 @@ def wasserstein_run(nb, method, lr):
     """Section 4's run of `method`: final scores, (step, W1 estimate, Fréchet distance) at ten snapshots, the critic."""
     torch.manual_seed(0)
     generator, critic = nb["Generator"]().to(nb["device"]), nb["Critic"]().to(nb["device"])
-    every, frechet = nb["WGAN_STEPS"] // 10, []
+    every = nb["WGAN_STEPS"] // 10
 
     def snapshot(step):
-        frechet.append(nb["judged"](generator).frechet_distance)
+        return step, nb["judged"](generator).frechet_distance
 
-    history = nb["train_gan"](generator, critic, nb["batches_of"](nb["digits"], 64, 0), nb["WGAN_STEPS"], lr,
-                              method=method, every=every, snapshot=snapshot)
-    steps = range(every, nb["WGAN_STEPS"] + 1, every)
-    curve = [(s, -np.mean(history[s - every:s]), f) for s, f in zip(steps, frechet, strict=True)]
+    history, taken = nb["train_gan"](generator, critic, nb["draw_from"](nb["digits"]), nb["WGAN_STEPS"], lr,
+                                     method=method, every=every, snapshot=snapshot)
+    curve = [(s, -np.mean(history[s - every:s]), f) for s, f in taken]
     return nb["judged"](generator, 1000), curve, critic
 
 
