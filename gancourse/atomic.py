@@ -45,15 +45,17 @@ def temporary(path: Path, suffix: str = "tmp") -> Path:
 
 
 def save(payload, path: Path) -> None:
-    """torch.save(payload) to `path`, atomically: written and flushed to disk under a temporary name, then renamed."""
+    """torch.save(payload) to `path`, atomically: written under a temporary name, then renamed.
+
+    No fsync: a killed process's writes are already the operating system's, and a rename over an
+    existing file makes ext4 flush the new one first. fsync would guard only against a power cut,
+    at 40 ms for each of a GAN's 36 MB checkpoints, after every epoch.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = temporary(path)
     try:
-        with open(partial, "wb") as out:
-            torch.save(payload, out)
-            out.flush()
-            os.fsync(out.fileno())  # the bytes are on disk before the name points at them
+        torch.save(payload, partial)
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)
