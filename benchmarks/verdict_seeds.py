@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -55,10 +56,11 @@ def main(names) -> int:
         flipped = 0
         for path in notebooks:
             for offset in OFFSETS:
+                started = time.perf_counter()
                 cells = changed_cells(root, path, offset)
                 flipped += bool(cells)
                 found = f"compared cells that changed: {', '.join(cells)}" if cells else "all as committed"
-                print(f"{path.stem}, seeds + {offset}: {found}", flush=True)
+                print(f"{path.stem}, seeds + {offset}: {found} ({time.perf_counter() - started:.0f} s)", flush=True)
     print(f"{flipped} of {len(notebooks) * len(OFFSETS)} runs changed a compared cell")
     if is_smoke():  # the coin flip must be caught, or this script could not catch anything
         return 0 if flipped else 1
