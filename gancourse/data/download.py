@@ -1,8 +1,8 @@
 """Downloads that never leave a half-written file behind.
 
-A file is written to `<name>.part`, checked (against its MD5, or by a function that opens it
-completely where no checksum is published), and only then renamed into place, so an
-interrupted download can never pass for a complete one.
+A file is written to `.<name>.<pid>.part` (atomic.temporary), checked (against its MD5, or by a
+function that opens it completely where no checksum is published), and only then renamed into
+place, so an interrupted download can never pass for a complete one.
 """
 
 import hashlib
