@@ -11,7 +11,7 @@ from PIL import Image
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms import functional as TF
 
-from gancourse.data import cmp, facades, pix2pix_dataset
+from gancourse.data import cmp, facades, held_out_split, pix2pix_dataset
 from gancourse.data import pix2pix as pix2pix_module
 from gancourse.data.download import DataUnavailableError
 from gancourse.data.paired import decode_pair, jitter
@@ -158,12 +158,57 @@ def test_batches_are_jittered_per_sample_and_replayable(data_dir):
     assert len(crops) > 1
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "facades").is_dir(), reason="../shared/data is not beside the checkout")
-def test_a_folder_called_facades_that_holds_other_pairs_is_refused(monkeypatch):
-    # ../shared/data/facades holds photos of people beside their outlines, not CMP label maps.
-    monkeypatch.setenv("GANCOURSE_DATA_DIR", str(SHARED_DATA))
-    share = cmp.label_share(decode_pair(SHARED_DATA / "facades" / "train" / "1.jpg", 64)[1])
-    if share > pix2pix_module.LABEL_SHARE:
-        pytest.skip("the shared folder now holds real facades label maps")
+def _write_pairs(folder: Path, n: int, seed: int = 0) -> None:
+    folder.mkdir(parents=True)
+    for i in range(n):
+        (folder / f"{i + 1}.jpg").write_bytes(_pair_jpeg(seed + i))
+
+
+def test_a_local_copy_without_val_is_never_mixed_with_drawn_pictures(data_dir, capsys):
+    _write_pairs(data_dir / "facades" / "train", 4)
+    _write_pairs(data_dir / "facades" / "test", 2, seed=50)
+    with pytest.raises(DataUnavailableError, match=r"train, test but no val/.*held_out_split\('facades'\) picks it"):
+        facades("val", image_size=64)
+    assert held_out_split("facades") == "test"
+    assert "has no val/: evaluating on its test/ split (2 pairs)" in capsys.readouterr().err
+    held_out, train = facades(held_out_split(), image_size=64), facades("train", image_size=64)
+    assert (len(train), len(held_out)) == (4, 2)
+    assert held_out.source == "pix2pix facades (test, label map -> photo)" and "drawn" not in train.source
+
+
+def test_the_held_out_split_is_val_where_there_is_one(data_dir):
+    assert held_out_split("facades") == "val"  # nothing local: the download or the stand-in has val/
+    _write_pairs(data_dir / "facades" / "train", 2)
+    _write_pairs(data_dir / "facades" / "val", 2, seed=50)
+    assert held_out_split("facades") == "val"
+
+
+def test_single_pictures_where_pairs_belong_are_refused_with_the_fix(data_dir):
+    folder = data_dir / "facades" / "train"
+    folder.mkdir(parents=True)
+    for i in range(4):  # the CycleGAN release's layout: one 256x256 picture a file
+        Image.new("RGB", (256, 256), (30, 60, 200)).save(folder / f"{i + 1}.jpg")
+    with pytest.raises(DataUnavailableError, match=r"256x256.*twice as wide as high.*glue.*cyclegan\('facades'\)"):
+        facades("train", image_size=64)
+    assert not list((data_dir / "facades").glob("cache-*")), "nothing is cached from a refused folder"
+
+
+def test_pairs_of_something_else_in_a_folder_called_facades_are_refused(data_dir):
+    folder = data_dir / "facades" / "train"
+    folder.mkdir(parents=True)
+    for i in range(3):  # side by side, but the right half is a photo, not a CMP label map
+        Image.new("RGB", (512, 256), (120, 110, 100)).save(folder / f"{i + 1}.jpg")
     with pytest.raises(DataUnavailableError, match="does not hold the CMP facades.*Fix: replace"):
         facades("train", image_size=64)
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "facades").is_dir(), reason="../shared/data is not beside the checkout")
+def test_the_shared_real_facades_are_pairs_with_the_label_map_as_input(monkeypatch, tmp_path):
+    monkeypatch.setenv("GANCOURSE_DATA_DIR", str(SHARED_DATA))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # the decoded pairs' cache; never inside ../shared
+    train, held_out = facades("train", image_size=64), facades(held_out_split(), image_size=64)
+    assert (len(train), len(held_out)) == (400, 106) and held_out.source.startswith("pix2pix facades (test")
+    labels, photo = held_out[0]
+    as_uint8 = lambda x: ((x + 1) * 127.5).round().to(torch.uint8)  # noqa: E731
+    assert cmp.label_share(as_uint8(labels)) > pix2pix_module.LABEL_SHARE > cmp.label_share(as_uint8(photo))
+    assert list(tmp_path.rglob("cache-*.pt")), "the cache went to the user cache, not into the shared copy"

@@ -131,6 +131,44 @@ def _check_facades(files: list, folder: Path) -> None:
             )
 
 
+def _local_copy(root: Path, name: str):
+    """NAME/ under the data folder (or its place in the user cache) when it holds any split, else None."""
+    return next((home / name for home in homes(root) if _splits_in(home / name, name)), None)
+
+
+def _splits_in(folder: Path, name: str) -> list:
+    return [split for split in _set(name).counts if _jpegs(folder / split)]
+
+
+def held_out_split(name: str = "facades") -> str:
+    """The split to evaluate on: "val" when the data at hand has it, else "test" (announced).
+
+    The published archives have val/; a local copy rebuilt from the CycleGAN release (as the
+    course machines' ../shared/data) has only train/ and test/. Either split is held out from
+    training; using the one that exists keeps every split from the same source.
+    """
+    folder = _local_copy(config.data_dir(), name)
+    if folder is None or _jpegs(folder / "val") or "test" not in _set(name).counts:
+        return "val"
+    announce(f"{folder} has no val/: evaluating on its test/ split ({len(_jpegs(folder / 'test'))} pairs), "
+             "which training never sees either.")
+    return "test"
+
+
+def _check_side_by_side(files: list, folder: Path, name: str) -> None:
+    """Refuse single pictures where pairs belong: a pix2pix JPEG is A and B side by side, twice as wide as high."""
+    for path in files[:3]:
+        with Image.open(path) as picture:  # reads the header only
+            width, height = picture.size
+        if width != 2 * height:
+            raise DataUnavailableError(
+                f"{path} is {width}x{height}, but {folder} should hold pairs side by side, twice as wide as high "
+                f"({_set(name).picture_size[0]}x{_set(name).picture_size[1]} for {name}): single pictures, as the "
+                f"CycleGAN release ships them, are not pairs. Fix: glue each A and B picture side by side into one "
+                f"JPEG, or read the unpaired layout with cyclegan('{name}')."
+            )
+
+
 def _stand_in(split: str, image_size: int, load_size: int, direction: str, why: str) -> PairedImages:
     counts = SETS["facades"].counts
     seed = list(counts).index(split)  # each split its own drawings
@@ -153,7 +191,15 @@ def pix2pix_dataset(name: str, split: str = "train", direction=None, image_size:
     direction = direction or dataset.direction
     load_size = load_size or (load_size_for(image_size) if split == "train" else image_size)
     root = config.data_dir()
-    folder = next((home / name for home in homes(root) if _jpegs(home / name / split)), None)
+    folder = _local_copy(root, name)
+    if folder is not None and not _jpegs(folder / split):
+        # One source per session: never this copy's training pictures beside a drawn or downloaded split.
+        raise DataUnavailableError(
+            f"{folder} holds {', '.join(_splits_in(folder, name))} but no {split}/ (a copy rebuilt from the CycleGAN "
+            f"release has no val/). Fix: evaluate on a split it has, e.g. {name}('{held_out_split(name)}') "
+            f"(held_out_split('{name}') picks it), or put the {split}/ folder of "
+            f"{URLS[0].format(name=name)} into {folder}."
+        )
     if folder is None:
         archive = find_archive(root, name, ".tar.gz")
         check = functools.partial(verify_archive, name=name)
@@ -176,6 +222,7 @@ def pix2pix_dataset(name: str, split: str = "train", direction=None, image_size:
     files = _jpegs(folder / split)
     if not files:
         raise DataUnavailableError(f"{folder / split} holds no JPEGs. Fix: delete {folder} and run again.")
+    _check_side_by_side(files, folder / split, name)
     if name == "facades":
         _check_facades(files, folder / split)
     cache_file = config.writable(folder) / f"cache-{split}-{load_size}px.pt"
