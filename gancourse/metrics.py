@@ -29,6 +29,7 @@ import torch.nn.functional as F
 
 from . import config
 from .data import mnist
+from .data.cmp import CLASSES, PALETTE
 from .models.modes import evaluating
 from .train import CheckpointError, load_checkpoint, save_checkpoint
 
@@ -294,3 +295,51 @@ def domain_classifier(data, epochs: int = 4, batch_size: int = 32, seed: int = 0
                 loss.backward()
                 optimizer.step()
     return classifier.eval()
+
+
+# Photo -> label map (lecture 7 on the facades): the segmentation measures of the CycleGAN paper ---------
+
+
+@dataclass
+class LabelMapScores:
+    """The measures of the CycleGAN paper's "photo -> labels" column (its Table 2, from the FCN-score code).
+
+    pixel_accuracy: the share of pixels given their true class; class_accuracy: that share within each
+    true class, averaged over the classes the true maps contain; class_iou: intersection over union
+    per class, averaged over the classes either map contains.
+    """
+
+    pixel_accuracy: float
+    class_accuracy: float
+    class_iou: float
+
+    def __str__(self) -> str:
+        return (f"per-pixel accuracy {self.pixel_accuracy:.2f}, per-class accuracy {self.class_accuracy:.2f}, "
+                f"class IoU {self.class_iou:.2f}")
+
+
+def label_classes(maps: torch.Tensor) -> torch.Tensor:
+    """Label maps [N, 3, H, W] in [-1, 1] -> class indices [N, H, W]: each pixel's nearest CMP colour.
+
+    Squared differences summed per colour, not torch.cdist: cdist's matrix-product path rounds
+    differently from one CPU to the next, and a pixel halfway between two colours must not change class.
+    """
+    pixels = ((maps.detach().float().clamp(-1, 1) + 1) * 127.5).permute(0, 2, 3, 1)  # [N, H, W, 3] in 0-255
+    distances = (pixels.unsqueeze(-2) - PALETTE.float()).pow(2).sum(dim=-1)  # [N, H, W, 12]
+    return distances.argmin(dim=-1)
+
+
+def label_map_scores(predicted: torch.Tensor, true: torch.Tensor) -> LabelMapScores:
+    """Score predicted label maps against the true ones (both [N, 3, H, W] in [-1, 1], snapped to CMP classes)."""
+    if predicted.shape != true.shape:
+        raise ValueError(f"predicted maps {list(predicted.shape)} and true maps {list(true.shape)} differ in shape.")
+    n = len(CLASSES)
+    truth, guess = label_classes(true).flatten(), label_classes(predicted).flatten()
+    confusion = torch.bincount(truth * n + guess, minlength=n * n).view(n, n).double()  # rows: true class
+    hits, in_truth, in_guess = confusion.diag(), confusion.sum(dim=1), confusion.sum(dim=0)
+    present, either = in_truth > 0, (in_truth + in_guess) > 0
+    return LabelMapScores(
+        pixel_accuracy=(hits.sum() / confusion.sum()).item(),
+        class_accuracy=(hits[present] / in_truth[present]).mean().item(),
+        class_iou=(hits[either] / (in_truth + in_guess - hits)[either]).mean().item(),
+    )

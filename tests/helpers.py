@@ -3,6 +3,7 @@
 import functools
 import gzip
 import http.server
+import io
 import os
 import socket
 import subprocess
@@ -15,6 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+from PIL import Image
+
+from gancourse.data import cmp
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -123,3 +128,20 @@ class InterruptAt:
         if self.calls == self.n:
             raise KeyboardInterrupt
         return self.step(batch)
+
+
+def pair_jpeg(seed: int) -> bytes:
+    """A 512x256 JPEG: a drawn facade photo on the left, its CMP label map on the right."""
+    rng = torch.Generator().manual_seed(seed)
+    index_map = cmp.random_facade(256, rng)
+    photo, labels = cmp.render_facade(index_map, rng), cmp.colorize(index_map)
+    picture = torch.cat([photo, labels], dim=2).permute(1, 2, 0).numpy()
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def write_pairs(folder: Path, n: int, seed: int = 0) -> None:
+    folder.mkdir(parents=True)
+    for i in range(n):
+        (folder / f"{i + 1}.jpg").write_bytes(pair_jpeg(seed + i))

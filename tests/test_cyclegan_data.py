@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import SHARED_DATA
+from helpers import SHARED_DATA, write_pairs
 from PIL import Image
 
-from gancourse.data import cats_and_dogs, cyclegan
+from gancourse.data import cats_and_dogs, cyclegan, facades
 from gancourse.data import cyclegan_sets as cyclegan_module
 from gancourse.data.download import DataUnavailableError
 
@@ -176,3 +176,47 @@ def test_the_domain_classifier_tells_the_stand_ins_domains_apart_and_leaves_the_
     assert judge.share_taken_for_y(test.domain_a.tensors()) < 0.1
     assert judge.share_taken_for_y(test.domain_b.tensors()) > 0.9
     assert len(train.domain_a) == 200 and len(test.domain_b) == 64
+
+
+def test_facades_from_a_local_pix2pix_copy_are_its_halves_as_two_domains(data_dir, capsys):
+    write_pairs(data_dir / "facades" / "train", 4)
+    write_pairs(data_dir / "facades" / "test", 2, seed=50)
+    paired = facades("test", direction="AtoB", image_size=32)
+    train, test = cyclegan("facades", image_size=32), cyclegan("facades", "test", image_size=32)
+    announced = capsys.readouterr().err
+    assert "serving the halves of pix2pix's pairs (pix2pix facades (train, photo -> label map)) as two" in announced
+    assert (len(train.domain_a), len(train.domain_b), len(test.domain_a)) == (4, 4, 2)
+    assert (train.domain_a.name, train.domain_b.name) == ("photo", "label map") and "pix2pix" in test.source
+    photos, label_maps = paired.tensors()
+    # the same pictures, in the pairs' order: a test translation can be scored against its true partner
+    assert torch.equal(test.domain_a.tensors(), photos) and torch.equal(test.domain_b.tensors(), label_maps)
+    assert not (data_dir / "facades" / "trainA").exists(), "no second copy in CycleGAN's layout"
+
+
+def test_offline_facades_for_cyclegan_are_the_drawn_facades_halves(data_dir, monkeypatch):
+    monkeypatch.setenv("GANCOURSE_OFFLINE", "1")
+    test = cyclegan("facades", "test", image_size=32)
+    photos, label_maps = facades("test", direction="AtoB", image_size=32).tensors()
+    assert "drawn facades" in test.source and torch.equal(test.domain_b.tensors(), label_maps)
+
+
+def test_a_cyclegan_layout_of_facades_comes_before_a_pix2pix_copy(data_dir):
+    write_pairs(data_dir / "facades" / "train", 4)
+    for folder, n in {"trainA": 3, "trainB": 3, "testA": 2, "testB": 2}.items():
+        (data_dir / "facades" / folder).mkdir(parents=True)
+        for i in range(n):
+            (data_dir / "facades" / folder / f"{i}.jpg").write_bytes(_jpeg(i, size=(32, 32)))
+    assert len(cyclegan("facades", image_size=32).domain_a) == 3
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "facades").is_dir(), reason="../shared/data is not beside the checkout")
+def test_the_shared_facades_are_photos_and_label_maps_for_cyclegan(monkeypatch, tmp_path):
+    from gancourse.data import cmp
+    from gancourse.data.pix2pix import LABEL_SHARE
+
+    monkeypatch.setenv("GANCOURSE_DATA_DIR", str(SHARED_DATA))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # the decoded pairs' cache; never inside ../shared
+    test = cyclegan("facades", "test", image_size=64)
+    assert (len(test.domain_a), len(test.domain_b)) == (106, 106)
+    as_uint8 = lambda x: ((x + 1) * 127.5).round().to(torch.uint8)  # noqa: E731
+    assert cmp.label_share(as_uint8(test.domain_b[0])) > LABEL_SHARE > cmp.label_share(as_uint8(test.domain_a[0]))

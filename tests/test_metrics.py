@@ -116,3 +116,36 @@ def test_a_data_folder_that_is_not_ours_keeps_the_judge_in_the_user_cache(tmp_pa
         assert len(list((tmp_path / "user-cache" / "gancourse" / "MNIST").glob("digit-judge-*.pt"))) == 1
     finally:
         shared.chmod(0o755)
+
+
+def _label_map(index_map: torch.Tensor) -> torch.Tensor:
+    from gancourse.data import cmp
+
+    return cmp.colorize(index_map).float().unsqueeze(0) / 127.5 - 1  # [1, 3, H, W] in [-1, 1]
+
+
+def test_label_map_scores_are_the_segmentation_measures_worked_by_hand():
+    from gancourse.data.cmp import CLASSES
+
+    facade, window = CLASSES.index("facade"), CLASSES.index("window")
+    true = torch.full((8, 8), facade)
+    true[:, 4:] = window  # half facade, half window
+    all_facade = torch.full((8, 8), facade)
+    perfect = metrics.label_map_scores(_label_map(true), _label_map(true))
+    assert (perfect.pixel_accuracy, perfect.class_accuracy, perfect.class_iou) == (1.0, 1.0, 1.0)
+    scores = metrics.label_map_scores(_label_map(all_facade), _label_map(true))
+    # pixels: half right; classes: facade 1, window 0; IoU: facade 32 / 64, window 0 / 32
+    assert (scores.pixel_accuracy, scores.class_accuracy, scores.class_iou) == (0.5, 0.5, 0.25)
+    assert str(scores) == "per-pixel accuracy 0.50, per-class accuracy 0.50, class IoU 0.25"
+
+
+def test_label_maps_are_snapped_to_the_nearest_cmp_colour():
+    from gancourse.data.cmp import CLASSES, PALETTE
+
+    index_map = torch.arange(12).repeat_interleave(3).view(6, 6)  # every class, three pixels each
+    noisy = _label_map(index_map) + 0.1 * torch.randn(1, 3, 6, 6, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(metrics.label_classes(noisy)[0], index_map)  # JPEG-like noise of about 13 grey levels
+    nearest = PALETTE[CLASSES.index("door")].float() / 127.5 - 1 + 0.04  # a little off the door's colour
+    assert metrics.label_classes(nearest.view(1, 3, 1, 1)).item() == CLASSES.index("door")
+    with pytest.raises(ValueError, match="differ in shape"):
+        metrics.label_map_scores(noisy, noisy[:, :, :4])

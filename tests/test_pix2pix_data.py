@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import SHARED_DATA
+from helpers import SHARED_DATA, pair_jpeg, write_pairs
 from PIL import Image
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms import functional as TF
@@ -19,22 +19,11 @@ from gancourse.data.paired import decode_pair, jitter
 SMALL = {"train": 4, "val": 2, "test": 2}
 
 
-def _pair_jpeg(seed: int) -> bytes:
-    """A 512x256 JPEG: a drawn facade photo on the left, its CMP label map on the right."""
-    rng = torch.Generator().manual_seed(seed)
-    index_map = cmp.random_facade(256, rng)
-    photo, labels = cmp.render_facade(index_map, rng), cmp.colorize(index_map)
-    picture = torch.cat([photo, labels], dim=2).permute(1, 2, 0).numpy()
-    buffer = io.BytesIO()
-    Image.fromarray(picture).save(buffer, format="JPEG", quality=95)
-    return buffer.getvalue()
-
-
 def _archive(path: Path, counts=SMALL, extra=()):
     with tarfile.open(path, "w:gz") as tar:
         for split, n in counts.items():
             for i in range(1, n + 1):
-                data = _pair_jpeg(i + 100 * len(split))
+                data = pair_jpeg(i + 100 * len(split))
                 member = tarfile.TarInfo(f"facades/{split}/{i}.jpg")
                 member.size = len(data)
                 tar.addfile(member, io.BytesIO(data))
@@ -70,7 +59,7 @@ def test_an_unpacked_folder_is_used_as_it_is(data_dir):
     folder = data_dir / "facades" / "val"
     folder.mkdir(parents=True)
     for i in range(3):  # another count than the archive's: a local copy is taken as it is
-        (folder / f"{i + 1}.jpg").write_bytes(_pair_jpeg(i))
+        (folder / f"{i + 1}.jpg").write_bytes(pair_jpeg(i))
     assert len(facades("val", image_size=64)) == 3
 
 
@@ -132,7 +121,7 @@ def test_offline_the_stand_in_is_announced_and_has_the_layout(data_dir, monkeypa
 
 def test_the_jitter_equals_torchvisions_resize_crop_and_flip(tmp_path):
     path = tmp_path / "1.jpg"
-    path.write_bytes(_pair_jpeg(0))
+    path.write_bytes(pair_jpeg(0))
     pairs = decode_pair(path, 286)[None]
     tops, lefts, flips = torch.tensor([17]), torch.tensor([29]), torch.tensor([True])
     ours = jitter(pairs, torch.tensor([0]), 256, tops, lefts, flips)[0]
@@ -158,15 +147,9 @@ def test_batches_are_jittered_per_sample_and_replayable(data_dir):
     assert len(crops) > 1
 
 
-def _write_pairs(folder: Path, n: int, seed: int = 0) -> None:
-    folder.mkdir(parents=True)
-    for i in range(n):
-        (folder / f"{i + 1}.jpg").write_bytes(_pair_jpeg(seed + i))
-
-
 def test_a_local_copy_without_val_is_never_mixed_with_drawn_pictures(data_dir, capsys):
-    _write_pairs(data_dir / "facades" / "train", 4)
-    _write_pairs(data_dir / "facades" / "test", 2, seed=50)
+    write_pairs(data_dir / "facades" / "train", 4)
+    write_pairs(data_dir / "facades" / "test", 2, seed=50)
     with pytest.raises(DataUnavailableError, match=r"train, test but no val/.*held_out_split\('facades'\) picks it"):
         facades("val", image_size=64)
     assert held_out_split("facades") == "test"
@@ -178,8 +161,8 @@ def test_a_local_copy_without_val_is_never_mixed_with_drawn_pictures(data_dir, c
 
 def test_the_held_out_split_is_val_where_there_is_one(data_dir):
     assert held_out_split("facades") == "val"  # nothing local: the download or the stand-in has val/
-    _write_pairs(data_dir / "facades" / "train", 2)
-    _write_pairs(data_dir / "facades" / "val", 2, seed=50)
+    write_pairs(data_dir / "facades" / "train", 2)
+    write_pairs(data_dir / "facades" / "val", 2, seed=50)
     assert held_out_split("facades") == "val"
 
 

@@ -11,6 +11,8 @@ been read to its end (every member's CRC), with the four folders, the published 
 one is known, the size and SHA-256; only members named NAME/<folder>/<picture> are written, under
 their own base name, into a temporary folder renamed into place at the end. Offline, or in quick
 mode without network, an announced stand-in drawn by the package: brown shapes <-> striped ones.
+facades is pix2pix's facades without the pairing: with neither its CycleGAN folder nor its zip at
+hand, it is served as pix2pix's pairs cut in half (their local copy, download or drawn stand-in).
 """
 
 import functools
@@ -29,6 +31,7 @@ from .cache import cached_images
 from .dogs_vs_cats import dogs_vs_cats
 from .download import DataUnavailableError, DownloadError, announce
 from .paired import load_size_for
+from .pix2pix import pix2pix_dataset
 from .unpaired import UnpairedImages
 
 URLS = ("http://efrosgans.eecs.berkeley.edu/cyclegan/datasets/{name}.zip",
@@ -232,6 +235,8 @@ def cyclegan(name: str, split: str = "train", image_size: int = 256, load_size=N
         check = functools.partial(verify_archive, name=name)
         if archive is not None:
             archive = checked_by_hand(archive, check, URLS[0].format(name=name))
+        elif name == "facades":  # the same pictures: one copy, one download and one stand-in for both lectures
+            return _halves_of_pairs(split, image_size, load_size, limit)
         else:
             if config.is_offline():
                 return stand_in(split, image_size, load_size, "GANCOURSE_OFFLINE=1", limit)
@@ -252,6 +257,22 @@ def cyclegan(name: str, split: str = "train", image_size: int = 256, load_size=N
         domains.append(cached_images(files, load_size, cache_file))
     a, b = dataset.domains
     return UnpairedImages(*domains, image_size, f"CycleGAN {name} ({split}: {a} <-> {b})", (a, b))
+
+
+def _halves_of_pairs(split: str, image_size: int, load_size: int, limit=None) -> UnpairedImages:
+    """pix2pix's facades pairs cut into two domains: photos (A, left halves) and label maps (B, right).
+
+    The same pictures as CycleGAN's facades release. Training draws each domain in its own random
+    order, so the pairing is never used; both domains keep the pairs' order, so a test translation
+    can still be scored against its true partner (lecture 7's comparison with pix2pix).
+    """
+    paired = pix2pix_dataset("facades", split, "AtoB", image_size, load_size)
+    pairs = paired.pairs[:limit]
+    announce(f"cyclegan('facades'): no CycleGAN copy of facades; serving the halves of pix2pix's pairs "
+             f"({paired.source}) as two domains, photos and label maps ({len(pairs)} of each), whose pairing "
+             "training never uses.")
+    return UnpairedImages(pairs[:, 0].contiguous(), pairs[:, 1].contiguous(), image_size,
+                          f"the halves of {paired.source}", SETS["facades"].domains)
 
 
 def cats_and_dogs(split: str = "train", image_size: int = 64, load_size=None, per_class: int = 1000,
