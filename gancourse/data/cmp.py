@@ -1,8 +1,8 @@
 """The CMP Facade Database's label maps (Tylecek and Sara 2013): classes, colours, drawing.
 
 pix2pix's `facades` pairs a photo of a building (left, A) with its label map (right, B). A label
-map paints every pixel with the colour of one of 12 classes, the colours of MATLAB's jet(12)
-colour map in the database's class order (background dark blue, facade blue, ... shop dark red).
+map paints every pixel with the colour of one of 12 classes, matplotlib's jet colour map at
+class / 12 in the database's class order (background dark blue, facade blue, ... shop dark red).
 
 Used by three things: the check that a folder called facades holds label maps at all, the
 offline stand-in (label maps drawn here, "photos" rendered from them), and the facade editor,
@@ -13,10 +13,13 @@ import torch
 
 CLASSES = ("background", "facade", "window", "door", "cornice", "sill", "balcony", "blind", "deco",
            "molding", "pillar", "shop")
-# jet(12): the database's palette, one row per class above, in 0-255.
+# The published label maps colour class k (1 = background ... 12 = shop) with matplotlib's jet at k / 12,
+# one row per class above, in 0-255. Measured on the real facades (../shared/data, 40 training maps):
+# 66 % of their pixels lie within 30 grey levels of one of these (JPEG moves the rest), against 15 % for
+# MATLAB's jet(12), which this table held before and which put the dominant facade blue nearer "window".
 PALETTE = torch.tensor([
-    (0, 0, 170), (0, 0, 255), (0, 85, 255), (0, 170, 255), (0, 255, 255), (85, 255, 170),
-    (170, 255, 85), (255, 255, 0), (255, 170, 0), (255, 85, 0), (255, 0, 0), (170, 0, 0),
+    (0, 0, 223), (0, 40, 255), (0, 128, 255), (0, 212, 255), (54, 255, 193), (125, 255, 122),
+    (193, 255, 54), (255, 230, 0), (255, 148, 0), (255, 71, 0), (223, 0, 0), (128, 0, 0),
 ], dtype=torch.uint8)
 # A JPEG-compressed label map's pixels lie near a palette colour except along the edges.
 NEAR = 60.0
