@@ -31,7 +31,6 @@ from gancourse.data import cyclegan, facades, held_out_split  # noqa: E402
 from gancourse.data.cmp import CLASSES, PALETTE  # noqa: E402
 from gancourse.image_pool import ImagePool  # noqa: E402
 from gancourse.models import evaluating  # noqa: E402
-from gancourse.models.gan import dcgan_init  # noqa: E402
 from gancourse.models.translation import (  # noqa: E402
     PatchGANDiscriminator,
     ResnetGenerator,
@@ -79,8 +78,7 @@ def pix2pix_run(seconds, direction):
     config.seed_everything(0)
     data = facades("train", direction=direction, image_size=SIZE)
     g = UnetGenerator(n_downs=n_downs_for(SIZE), ngf=WIDTH)
-    d = patch_discriminator(70, ndf=WIDTH)
-    d.apply(dcgan_init)
+    d = patch_discriminator(70, ndf=WIDTH)  # initialised N(0, 0.02) by its constructor
     g_opt, d_opt = (torch.optim.Adam(n.parameters(), lr=PIX2PIX_LR, betas=(0.5, 0.999)) for n in (g, d))
     steps = train_for(seconds, lambda batch: pix2pix_step(g, d, g_opt, d_opt, batch), data.batches(BATCH))
     return g, steps

@@ -131,7 +131,7 @@ def _check_facades(files: list, folder: Path) -> None:
             )
 
 
-def local_copy(root: Path, name: str):
+def _local_copy(root: Path, name: str):
     """NAME/ under the data folder (or its place in the user cache) when it holds any split, else None."""
     return next((home / name for home in homes(root) if _splits_in(home / name, name)), None)
 
@@ -147,7 +147,7 @@ def held_out_split(name: str = "facades") -> str:
     course machines' ../shared/data) has only train/ and test/. Either split is held out from
     training; using the one that exists keeps every split from the same source.
     """
-    folder = local_copy(config.data_dir(), name)
+    folder = _local_copy(config.data_dir(), name)
     if folder is None or _jpegs(folder / "val") or "test" not in _set(name).counts:
         return "val"
     announce(f"{folder} has no val/: evaluating on its test/ split ({len(_jpegs(folder / 'test'))} pairs), "
@@ -191,7 +191,7 @@ def pix2pix_dataset(name: str, split: str = "train", direction=None, image_size:
     direction = direction or dataset.direction
     load_size = load_size or (load_size_for(image_size) if split == "train" else image_size)
     root = config.data_dir()
-    folder = local_copy(root, name)
+    folder = _local_copy(root, name)
     if folder is not None and not _jpegs(folder / split):
         # One source per session: never this copy's training pictures beside a drawn or downloaded split.
         raise DataUnavailableError(
