@@ -1,7 +1,7 @@
 """Losses of the course, written as in the papers.
 
 Lecture 2: the VAE's negative evidence lower bound (Kingma and Welling 2014, Appendix B).
-Lectures 3-5: the adversarial losses. Every discriminator here returns logits (or, for the
+Lectures 3-5: the adversarial losses; lecture 8 the Wasserstein ones, lecture 9 the hinge loss. Every discriminator here returns logits (or, for the
 Wasserstein critic, unbounded scores): log D and log(1 - D) are then computed with softplus,
 which stays finite where log(sigmoid(x)) underflows to -inf.
 """
@@ -124,6 +124,23 @@ def gradient_penalty(critic, real, fake, weight: float = 10.0, labels=None, gene
     scores = critic(x_hat) if labels is None else critic(x_hat, labels)
     (gradients,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
     return weight * (gradients.flatten(1).norm(dim=1) - 1).pow(2).mean()
+
+
+# Hinge (Lim and Ye 2017; Miyato et al. 2018; SAGAN and BigGAN) -------------------------
+
+
+def hinge_discriminator_loss(real_scores, fake_scores):
+    """E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]: D stops pushing a score once it is beyond the margin.
+
+    A real picture scored above 1 or a fake below -1 adds nothing: D spends its capacity on the
+    pictures it still confuses, not on making the easy ones more extreme.
+    """
+    return F.relu(1 - real_scores).mean() + F.relu(1 + fake_scores).mean()
+
+
+def hinge_generator_loss(fake_scores):
+    """-E[D(G(z))], as the Wasserstein generator: raise D's score of the fakes."""
+    return -fake_scores.mean()
 
 
 # pix2pix (Isola et al. 2017) ----------------------------------------------------------
