@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import is_smoke  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET_SECONDS = {"01_autoencoder": 90, "02_vae": 90}
+# Lecture 9 trains six GANs (two DCGAN-28s, two SAGANs, a ProGAN and a StyleGAN); its issue allows 120 s.
+TARGET_SECONDS = {"01_autoencoder": 90, "02_vae": 90, "09_frontier": 110}
 DEFAULT_TARGET_SECONDS = 100
 
 

@@ -1,9 +1,10 @@
 """Losses of the course, written as in the papers.
 
 Lecture 2: the VAE's negative evidence lower bound (Kingma and Welling 2014, Appendix B).
-Lectures 3-5: the adversarial losses; lecture 8 the Wasserstein ones, lecture 9 the hinge loss. Every discriminator here returns logits (or, for the
-Wasserstein critic, unbounded scores): log D and log(1 - D) are then computed with softplus,
-which stays finite where log(sigmoid(x)) underflows to -inf.
+Lectures 3-5: the adversarial losses; lecture 8 the Wasserstein ones, lecture 9 the hinge loss.
+Every discriminator here returns logits (or, for the Wasserstein critic and the hinge loss,
+unbounded scores): log D and log(1 - D) are then computed with softplus, which stays finite
+where log(sigmoid(x)) underflows to -inf.
 """
 
 import torch

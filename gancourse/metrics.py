@@ -121,6 +121,10 @@ class DigitJudge:
                 logits.append(self.classifier.head(f))
         return torch.cat(logits).softmax(1), torch.cat(features)
 
+    def classes(self, images: torch.Tensor, value_range=(-1, 1)) -> torch.Tensor:
+        """The class the classifier gives each image: [N] integers on the CPU."""
+        return self._run(images, value_range)[0].argmax(1)
+
     def score(self, images: torch.Tensor, labels=None, value_range=(-1, 1)) -> Scores:
         """Scores of `images` ([N, 1, 28, 28] in `value_range`); `labels`: the classes they were drawn for."""
         probabilities, features = self._run(images, value_range)

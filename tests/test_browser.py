@@ -31,6 +31,9 @@ from gancourse.data import cmp
 from gancourse.models.gan import MLPGenerator
 from gancourse.models.translation import ResnetGenerator, UnetGenerator
 from gancourse.translation_widgets import facade_editor, round_trip
+from gancourse.frontier_widgets import style_mixing_explorer, truncation_explorer
+from gancourse.models.attention import SAGANGenerator
+from gancourse.models.stylegan import StyleGANGenerator
 
 torch.manual_seed(0)
 label_map = cmp.colorize(cmp.random_facade(64, torch.Generator().manual_seed(0))).float() / 127.5 - 1
@@ -45,6 +48,8 @@ CELLS = {
     "facade_editor": "facade_editor(UnetGenerator(n_downs=6, ngf=16), label_map)",
     "round_trip": "round_trip(ResnetGenerator(ngf=8, n_blocks=2), ResnetGenerator(ngf=8, n_blocks=2), "
                   "torch.rand(4, 3, 64, 64) * 2 - 1, torch.rand(4, 3, 64, 64) * 2 - 1)",
+    "truncation_explorer": "truncation_explorer(SAGANGenerator(ngf=16, attention_at=7))",
+    "style_mixing_explorer": "style_mixing_explorer(StyleGANGenerator(widths=(16, 16, 8)))",
 }
 
 

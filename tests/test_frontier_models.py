@@ -165,3 +165,16 @@ def test_style_mixing_uses_z2_only_after_the_crossover():
         generator(z, z2)
     with pytest.raises(ValueError, match="crossover=7"):
         generator(z, z2, crossover=7)
+
+
+def test_growth_schedule_raises_alpha_linearly_and_resumes():
+    from gancourse.models.progan import GrowthSchedule
+
+    schedule = GrowthSchedule([(0, False, 2), (1, True, 4), (1, False, 1)])
+    assert [schedule.at(i) for i in range(8)] == [(0, 1.0), (0, 1.0), (1, 0.25), (1, 0.5), (1, 0.75), (1, 1.0),
+                                                 (1, 1.0), (1, 1.0)]
+    for _ in range(3):
+        schedule.advance()
+    resumed = GrowthSchedule(schedule.phases)
+    resumed.load_state_dict(schedule.state_dict())
+    assert resumed.now() == (1, 0.5) and schedule.total == 7 and resumed.phase_steps() == 4

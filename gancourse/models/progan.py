@@ -158,3 +158,46 @@ class ProGANDiscriminator(nn.Module):
             if s == stage > 0 and alpha < 1:  # the new block still fading in: blend with the old path
                 h = fade_in(self.from_rgb[stage - 1](F.avg_pool2d(x, 2)), h, alpha)
         return h.view(-1)
+
+
+class GrowthSchedule:
+    """Where progressive training stands: (stage, alpha) for every step, from a list of phases.
+
+    phases: (stage, fading, steps) in order, e.g. [(0, False, 500), (1, True, 500), (1, False, 500), ...]:
+    a fading phase raises alpha linearly from 1/steps to 1 over its steps, a stable phase keeps it at
+    1. `advance()` after every training step; the count is saved with fit()'s state, so a resumed run
+    continues at the stage and alpha where it stopped.
+    """
+
+    def __init__(self, phases):
+        self.phases, self.done = [tuple(phase) for phase in phases], 0
+        self.total = sum(steps for _, _, steps in self.phases)
+
+    def at(self, step: int) -> tuple[int, float]:
+        for stage, fading, steps in self.phases:
+            if step < steps:
+                return stage, (step + 1) / steps if fading else 1.0
+            step -= steps
+        stage = self.phases[-1][0]
+        return stage, 1.0  # past the schedule: the last stage, fully grown
+
+    def now(self) -> tuple[int, float]:
+        return self.at(self.done)
+
+    def phase_steps(self) -> int:
+        """The length of the phase the next step belongs to (of the last phase, past the schedule)."""
+        start = 0
+        for _, _, steps in self.phases:
+            if self.done < start + steps:
+                return steps
+            start += steps
+        return self.phases[-1][2]
+
+    def advance(self) -> None:
+        self.done += 1
+
+    def state_dict(self) -> dict:
+        return {"done": self.done}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.done = int(state["done"])

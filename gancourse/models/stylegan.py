@@ -40,7 +40,12 @@ class MappingNetwork(nn.Module):
         super().__init__()
         layers = [PixelNorm()]
         for i in range(n_layers):
-            layers += [nn.Linear(latent_dim if i == 0 else w_dim, w_dim), nn.LeakyReLU(0.2)]
+            linear = nn.Linear(latent_dim if i == 0 else w_dim, w_dim)
+            # He's initialisation for LeakyReLU: w keeps z's scale through the stack (PyTorch's default
+            # shrinks it layer by layer, and the styles then barely depend on z)
+            nn.init.kaiming_normal_(linear.weight, a=0.2)
+            nn.init.zeros_(linear.bias)
+            layers += [linear, nn.LeakyReLU(0.2)]
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -60,6 +65,7 @@ class AdaIN(nn.Module):
     def __init__(self, channels: int, w_dim: int):
         super().__init__()
         self.style = nn.Linear(w_dim, 2 * channels)  # A: the learned affine map
+        nn.init.normal_(self.style.weight, 0.0, w_dim**-0.5)  # unit variance out for w of unit scale
         nn.init.zeros_(self.style.bias)
         self.style.bias.data[:channels] = 1.0
 
