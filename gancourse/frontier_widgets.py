@@ -44,7 +44,8 @@ def render_style_mix(generator, z_a: torch.Tensor, z_b: torch.Tensor, crossover:
                          "such as gancourse.models.stylegan.StyleGANGenerator.")
     device = _device(generator)
     codes = torch.stack([z_a, z_b]).float().to(device)
-    with torch.no_grad(), evaluating(generator), torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+    forked = torch.random.fork_rng(devices=[device] if device.type == "cuda" else [])
+    with torch.no_grad(), evaluating(generator), forked:
         pictures = []
         for which in ("a", "mix", "b"):
             torch.manual_seed(0)
@@ -89,7 +90,7 @@ def style_mixing_explorer(generator, seed: int = 0) -> Explorer:
         raise ValueError(f"{type(generator).__name__} has no styles to mix. Fix: use a style-based generator "
                          "such as gancourse.models.stylegan.StyleGANGenerator.")
     rng = torch.Generator().manual_seed(seed)
-    state = {"a": torch.randn(generator.latent_dim, generator=rng), "b": torch.randn(generator.latent_dim, generator=rng)}
+    state = {which: torch.randn(generator.latent_dim, generator=rng) for which in ("a", "b")}
     crossover = widgets.IntSlider(value=generator.n_styles // 2, min=0, max=generator.n_styles, description="crossover",
                                   layout=widgets.Layout(width="420px"))
     new_a, new_b = widgets.Button(description="new A"), widgets.Button(description="new B")
@@ -100,9 +101,9 @@ def style_mixing_explorer(generator, seed: int = 0) -> Explorer:
 
     def update(_=None):
         _show(image, frame(), strip=True)
-        k = crossover.value
-        readout.value = (f"A | the mix: A's styles for layers 0-{k - 1}, B's for layers {k}-{generator.n_styles - 1} | B"
-                         if 0 < k < generator.n_styles else f"A | the mix: all styles from {'B' if k == 0 else 'A'} | B")
+        k, last = crossover.value, generator.n_styles - 1
+        readout.value = (f"A | the mix: A's styles for layers 0-{k - 1}, B's for layers {k}-{last} | B"
+                         if 0 < k <= last else f"A | the mix: all styles from {'B' if k == 0 else 'A'} | B")
 
     def redraw(which):
         def handler(_):
