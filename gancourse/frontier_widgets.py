@@ -22,8 +22,12 @@ from .widgets import Explorer, _follow, _image, _show, _slider
 VALUE_RANGE = (-1, 1)
 
 
-def _device(model) -> torch.device:
-    return next(model.parameters()).device
+def _style_based(generator):
+    """`generator`, once it has styles to mix; otherwise the error that names the fix."""
+    if not hasattr(generator, "n_styles"):
+        raise ValueError(f"{type(generator).__name__} has no styles to mix. Fix: use a style-based generator "
+                         "such as gancourse.models.stylegan.StyleGANGenerator.")
+    return generator
 
 
 def render_truncation(generator, threshold: float, n: int = 8, seed: int = 0) -> tuple:
@@ -39,20 +43,15 @@ def render_style_mix(generator, z_a: torch.Tensor, z_b: torch.Tensor, crossover:
     The noise inputs are drawn from a fixed seed inside a forked random state: the picture depends
     on the codes and the crossover alone, and the caller's random stream is left as it was.
     """
-    if not hasattr(generator, "n_styles"):
-        raise ValueError(f"{type(generator).__name__} has no styles to mix. Fix: use a style-based generator "
-                         "such as gancourse.models.stylegan.StyleGANGenerator.")
-    device = _device(generator)
-    codes = torch.stack([z_a, z_b]).float().to(device)
+    generator = _style_based(generator)
+    device = latent._device_of(generator)
+    a, b = (z.float().to(device).view(1, -1) for z in (z_a, z_b))
     forked = torch.random.fork_rng(devices=[device] if device.type == "cuda" else [])
     with torch.no_grad(), evaluating(generator), forked:
         pictures = []
-        for which in ("a", "mix", "b"):
-            torch.manual_seed(0)
-            if which == "mix":
-                pictures.append(generator(codes[:1], codes[1:], crossover=crossover))
-            else:
-                pictures.append(generator(codes[:1] if which == "a" else codes[1:]))
+        for codes in ({"z": a}, {"z": a, "z2": b, "crossover": crossover}, {"z": b}):
+            torch.manual_seed(0)  # the same noise inputs for all three
+            pictures.append(generator(**codes))
     return latent.pixels(torch.cat(pictures).clamp(*VALUE_RANGE).cpu(), VALUE_RANGE, nrow=3)
 
 
@@ -86,9 +85,7 @@ def truncation_explorer(generator, n: int = 8, seed: int = 0) -> Explorer:
 
 def style_mixing_explorer(generator, seed: int = 0) -> Explorer:
     """Codes A and B (buttons draw new ones) and a crossover slider: A, the mix, B side by side."""
-    if not hasattr(generator, "n_styles"):
-        raise ValueError(f"{type(generator).__name__} has no styles to mix. Fix: use a style-based generator "
-                         "such as gancourse.models.stylegan.StyleGANGenerator.")
+    generator = _style_based(generator)
     rng = torch.Generator().manual_seed(seed)
     state = {which: torch.randn(generator.latent_dim, generator=rng) for which in ("a", "b")}
     crossover = widgets.IntSlider(value=generator.n_styles // 2, min=0, max=generator.n_styles, description="crossover",

@@ -60,7 +60,8 @@ def instance_norm(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
 
 
 class AdaIN(nn.Module):
-    """y_s * instance_norm(x) + y_b, with (y_s, y_b) = A(w); A starts with y_s = 1 and y_b = 0."""
+    """y_s * instance_norm(x) + y_b, with (y_s, y_b) = A(w); A's bias starts at y_s = 1, y_b = 0, its weights
+    at N(0, 1/w_dim), so that the styles differ from one w to the next from the first step."""
 
     def __init__(self, channels: int, w_dim: int):
         super().__init__()
