@@ -1,6 +1,7 @@
 """Losses of the course, written as in the papers.
 
 Lecture 2: the VAE's negative evidence lower bound (Kingma and Welling 2014, Appendix B).
+Lecture 10: the PixelCNN's negative log-likelihood of binary pixels, from logits.
 Lectures 3-5: the adversarial losses; lecture 8 the Wasserstein ones, lecture 9 the hinge loss.
 Every discriminator here returns logits (or, for the Wasserstein critic and the hinge loss,
 unbounded scores): log D and log(1 - D) are then computed with softplus, which stays finite
@@ -25,6 +26,16 @@ def vae_loss(x_hat: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: tor
     reconstruction = F.binary_cross_entropy(x_hat.flatten(1), x.flatten(1), reduction="sum")
     kl = kl_divergence(mu, logvar)
     return reconstruction + kl, reconstruction, kl
+
+
+def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """-log p(x) in nats for each picture [B]: binary cross-entropy from logits, summed over its pixels.
+
+    Summed, not averaged: a picture's probability is the product of its pixels' probabilities.
+    From logits, not probabilities: log sigmoid(l) is computed as -softplus(-l), which stays
+    finite where a probability rounded to 0 or 1 would give log 0.
+    """
+    return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(dim=1)
 
 
 # Goodfellow et al. 2014 ---------------------------------------------------------------
