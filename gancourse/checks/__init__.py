@@ -14,6 +14,7 @@ from .autoencoders import (
 )
 from .common import CheckFailed
 from .cyclegan import check_cycle_consistency_loss, check_generators_loss, check_identity_loss
+from .density import check_causal_mask, check_detector_split, check_pixel_nll
 from .frontier import check_adain, check_fade_in, check_self_attention, check_truncated_normal
 from .gan import (
     check_conditional_discriminator,
@@ -36,7 +37,8 @@ from .wgan import (
 )
 
 __all__ = [
-    "CheckFailed", "check_adain", "check_fade_in", "check_self_attention", "check_truncated_normal",
+    "CheckFailed", "check_adain", "check_causal_mask", "check_detector_split", "check_pixel_nll",
+    "check_fade_in", "check_self_attention", "check_truncated_normal",
     "check_autoencoder", "check_autoencoder_step", "check_clip_weights",
     "check_conditional_discriminator", "check_conditional_gan_step", "check_conditional_generator",
     "check_critic_loss", "check_cycle_consistency_loss", "check_discriminator_block", "check_discriminator_loss",
