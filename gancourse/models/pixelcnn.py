@@ -17,8 +17,8 @@ per digit. That is the seed lecture's "faster than PixelRNN, but still slow".
 
 The layout is the paper's (its Table 1 and Figure 5): a 7x7 type-A convolution, residual blocks
 of 1x1 -> 3x3 type-B -> 1x1 convolutions with 2h channels between blocks, then two 1x1 layers
-with ReLUs. The paper's MNIST model ends in a sigmoid per pixel (binary digits), as here; its
-256-way softmax is for 8-bit colour pictures. Its widths are larger: `hidden` is ours.
+with ReLUs. For binary pixels the output is one logit per pixel (a Bernoulli); the paper's 256-way
+softmax is for 8-bit pictures. Its widths are larger: `hidden` is ours.
 """
 
 import torch
