@@ -6,6 +6,7 @@ so that a renamed argument breaks CI instead of `make bench`; its ratios mean no
 """
 
 import os
+import time
 from pathlib import Path
 
 import torch
@@ -20,6 +21,24 @@ def is_smoke() -> bool:
 def smoke(full, small):
     """`full` in a real measurement, `small` at the smoke size (as config.quick is for notebooks)."""
     return small if is_smoke() else full
+
+
+def seconds_per_call(call, device: torch.device, warm_up: int, timed: int) -> float:
+    """The mean wall-clock seconds of `call()` over `timed` calls after `warm_up` untimed ones.
+
+    On CUDA the queue is drained before and after the timed calls: kernels run asynchronously,
+    and without it the clock would stop before the work does.
+    """
+    for _ in range(warm_up):
+        call()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    for _ in range(timed):
+        call()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return (time.perf_counter() - started) / timed
 
 
 def mnist_test_digits(n: int, value_range=(-1, 1)):

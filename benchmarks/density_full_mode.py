@@ -11,14 +11,13 @@ multiply each step cost by full mode's number of steps (50,000 training digits),
 """
 
 import sys
-import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import smoke  # noqa: E402
+from common import seconds_per_call, smoke  # noqa: E402
 
 from gancourse import losses, steps  # noqa: E402
 from gancourse.forensics import RealOrGenerated  # noqa: E402
@@ -30,22 +29,6 @@ WARM_UP, TIMED = smoke(3, 1), smoke(20, 1)
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 STEPS_PER_EPOCH = 50_000 // 64
 FULL_EPOCHS = {"PixelCNN": 30, "VAE": 30, "DCGAN-28": 20, "detector": 5}
-
-
-def synchronize():
-    if DEVICE.type == "cuda":
-        torch.cuda.synchronize()
-
-
-def seconds_per_call(call, warm_up=WARM_UP, timed=TIMED) -> float:
-    for _ in range(warm_up):
-        call()
-    synchronize()
-    started = time.perf_counter()
-    for _ in range(timed):
-        call()
-    synchronize()
-    return (time.perf_counter() - started) / timed
 
 
 def trainer(model, loss_of):
@@ -85,13 +68,13 @@ def main() -> int:
     print(f"device: {DEVICE}; {TIMED} timed steps after {WARM_UP} warm-up steps each")
     total = 0.0
     for name, step in runs.items():
-        cost = seconds_per_call(step)
+        cost = seconds_per_call(step, DEVICE, WARM_UP, TIMED)
         seconds = cost * STEPS_PER_EPOCH * FULL_EPOCHS[name]
         total += seconds
         print(f"{name:<9} {cost * 1000:7.1f} ms a step x {STEPS_PER_EPOCH * FULL_EPOCHS[name]:>6,} steps = "
               f"{seconds / 60:6.1f} min")
     n, size = smoke(64, 3), smoke(28, 3)
-    sampling = seconds_per_call(lambda: pixelcnn.sample(n, size=size), warm_up=0, timed=1)
+    sampling = seconds_per_call(lambda: pixelcnn.sample(n, size=size), DEVICE, warm_up=0, timed=1)
     total += sampling
     print(f"PixelCNN sampling: {n} digits of {size}x{size} in {sampling:.1f} s")
     print(f"full mode's training and sampling on {DEVICE}: {total / 60:.0f} min")

@@ -12,13 +12,12 @@ and SAGAN), the estimate of the notebook's full-mode training on this device.
 """
 
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import smoke  # noqa: E402
+from common import seconds_per_call, smoke  # noqa: E402
 
 from gancourse import losses, steps  # noqa: E402
 from gancourse.models.attention import SAGANDiscriminator, SAGANGenerator  # noqa: E402
@@ -30,19 +29,6 @@ WARM_UP, TIMED = smoke(3, 1), smoke(20, 1)
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 FULL_STEPS = {"DCGAN-28": 2 * 25 * 937, "SAGAN": 2 * 25 * 937, "ProGAN 7 px": 1500, "ProGAN 14 px": 3000,
               "ProGAN 28 px": 3000, "StyleGAN": 5000}
-
-
-def seconds_per_step(step) -> float:
-    for _ in range(WARM_UP):
-        step()
-    if DEVICE.type == "cuda":
-        torch.cuda.synchronize()
-    started = time.perf_counter()
-    for _ in range(TIMED):
-        step()
-    if DEVICE.type == "cuda":
-        torch.cuda.synchronize()
-    return (time.perf_counter() - started) / TIMED
 
 
 def adam(model, lr, betas):
@@ -119,7 +105,7 @@ def main() -> int:
     total = 0.0
     print(f"device: {DEVICE}; {TIMED} timed steps after {WARM_UP} warm-up steps each")
     for name, step in runs.items():
-        cost = seconds_per_step(step)
+        cost = seconds_per_call(step, DEVICE, WARM_UP, TIMED)
         total += cost * FULL_STEPS[name]
         minutes = cost * FULL_STEPS[name] / 60
         print(f"{name:<13} {cost * 1000:8.1f} ms a step x {FULL_STEPS[name]:>6,} steps = {minutes:6.1f} min")
