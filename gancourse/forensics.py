@@ -19,7 +19,7 @@ import torch.nn as nn
 from PIL import Image
 from torchvision.transforms.functional import gaussian_blur
 
-from .models import evaluating
+from .metrics import share_of_positive_logits
 
 BLUR_SIGMA, NOISE_STD, JPEG_QUALITY = 0.7, 0.1, 75
 
@@ -75,14 +75,9 @@ class RealOrGenerated(nn.Module):
         return self.layers(x).squeeze(1)
 
 
-@torch.no_grad()
 def share_called_generated(detector: nn.Module, images: torch.Tensor, batch_size: int = 500) -> float:
     """The share of `images` the detector calls generated (logit > 0)."""
-    device = next(detector.parameters()).device
-    with evaluating(detector):
-        logits = torch.cat([detector(images[i:i + batch_size].to(device)).cpu()
-                            for i in range(0, len(images), batch_size)])
-    return (logits > 0).float().mean().item()
+    return share_of_positive_logits(detector, images, batch_size)
 
 
 def detector_split(real: torch.Tensor, fake: torch.Tensor, n_test: int, rng: torch.Generator | None = None):
@@ -101,21 +96,22 @@ def detector_split(real: torch.Tensor, fake: torch.Tensor, n_test: int, rng: tor
     return labelled(real[n_test:], fake[n_test:]), labelled(real[:n_test], fake[:n_test])
 
 
-def average_spectrum(images: torch.Tensor) -> torch.Tensor:
-    """The mean power of the pictures' 2-D Fourier transforms [H, W], zero frequency in the centre, in decibels.
-
-    Each picture's own mean is removed first, so the centre does not swamp the rest.
-    """
+def _power(images: torch.Tensor) -> torch.Tensor:
+    """|FFT|^2 of each picture [N, H, W], zero frequency at [0, 0]; each picture's own mean removed first,
+    so that the zero frequency does not swamp the rest."""
     x = images.detach().float().cpu()[:, 0]
-    power = torch.fft.fftshift(torch.fft.fft2(x - x.mean(dim=(1, 2), keepdim=True)), dim=(-2, -1)).abs() ** 2
-    return 10 * torch.log10(power.mean(dim=0) + 1e-12)
+    return torch.fft.fft2(x - x.mean(dim=(1, 2), keepdim=True)).abs() ** 2
+
+
+def average_spectrum(images: torch.Tensor) -> torch.Tensor:
+    """The mean power of the pictures' 2-D Fourier transforms [H, W], zero frequency in the centre, in decibels."""
+    return 10 * torch.log10(torch.fft.fftshift(_power(images).mean(dim=0)) + 1e-12)
 
 
 def high_frequency_power(images: torch.Tensor, cutoff: float = 0.5) -> float:
     """The share of the pictures' (mean-removed) power at frequencies beyond `cutoff` of the Nyquist limit."""
-    x = images.detach().float().cpu()[:, 0]
-    power = torch.fft.fft2(x - x.mean(dim=(1, 2), keepdim=True)).abs() ** 2
-    fy = torch.fft.fftfreq(x.shape[-2]).abs()[:, None] / 0.5
-    fx = torch.fft.fftfreq(x.shape[-1]).abs()[None, :] / 0.5
+    power = _power(images)
+    fy = torch.fft.fftfreq(power.shape[-2]).abs()[:, None] / 0.5
+    fx = torch.fft.fftfreq(power.shape[-1]).abs()[None, :] / 0.5
     high = torch.maximum(fy, fx) > cutoff
     return (power[:, high].sum() / power.sum()).item()

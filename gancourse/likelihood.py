@@ -26,12 +26,17 @@ def _log_normal(z: torch.Tensor, mu, logvar) -> torch.Tensor:
     return -0.5 * (math.log(2 * math.pi) + logvar + (z - mu) ** 2 / logvar.exp()).sum(dim=-1)
 
 
+def _codes(vae, x: torch.Tensor, k: int, rng):
+    """(mu, logvar, z): q(z | x)'s parameters [B, d] and k draws from it [k, B, d], reparameterised."""
+    mu, logvar = vae.encode(x)
+    eps = torch.randn(k, *mu.shape, generator=rng).to(mu.device)
+    return mu, logvar, mu + (0.5 * logvar).exp() * eps
+
+
 @torch.no_grad()
 def elbo(vae, x: torch.Tensor, samples: int = 10, rng: torch.Generator | None = None) -> torch.Tensor:
     """ELBO(x) per picture [B] in nats: E_q log p(x | z), averaged over `samples` draws, minus the closed-form KL."""
-    mu, logvar = vae.encode(x)
-    eps = torch.randn(samples, *mu.shape, generator=rng).to(mu.device)
-    z = mu + (0.5 * logvar).exp() * eps
+    mu, logvar, z = _codes(vae, x, samples, rng)
     reconstruction = -_bernoulli_nll(vae.decode(z.flatten(0, 1)), x, samples).mean(dim=0)
     kl = -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum(dim=1)
     return reconstruction - kl
@@ -40,9 +45,7 @@ def elbo(vae, x: torch.Tensor, samples: int = 10, rng: torch.Generator | None = 
 @torch.no_grad()
 def importance_weighted_bound(vae, x: torch.Tensor, k: int = 100, rng: torch.Generator | None = None) -> torch.Tensor:
     """L_k(x) per picture [B] in nats (Burda et al. 2016): the log of the mean of k weights p(x, z) / q(z | x)."""
-    mu, logvar = vae.encode(x)
-    eps = torch.randn(k, *mu.shape, generator=rng).to(mu.device)
-    z = mu + (0.5 * logvar).exp() * eps
+    mu, logvar, z = _codes(vae, x, k, rng)
     log_p_x_given_z = -_bernoulli_nll(vae.decode(z.flatten(0, 1)), x, k)
     log_p_z = _log_normal(z, torch.zeros_like(z), torch.zeros_like(z))
     log_q_z = _log_normal(z, mu, logvar)

@@ -268,14 +268,19 @@ class DomainClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x).squeeze(1)
 
-    @torch.no_grad()
     def share_taken_for_y(self, images: torch.Tensor, batch_size: int = 256) -> float:
         """The share of `images` this classifier takes for pictures of Y (logit > 0)."""
-        device = next(self.parameters()).device
-        with evaluating(self):
-            logits = torch.cat([self(images[i:i + batch_size].to(device)).cpu()
-                                for i in range(0, len(images), batch_size)])
-        return (logits > 0).float().mean().item()
+        return share_of_positive_logits(self, images, batch_size)
+
+
+@torch.no_grad()
+def share_of_positive_logits(classifier: nn.Module, images: torch.Tensor, batch_size: int = 256) -> float:
+    """The share of `images` to which a one-logit classifier gives a logit above 0, in eval mode, batch by batch."""
+    device = next(classifier.parameters()).device
+    with evaluating(classifier):
+        logits = torch.cat([classifier(images[i:i + batch_size].to(device)).cpu()
+                            for i in range(0, len(images), batch_size)])
+    return (logits > 0).float().mean().item()
 
 
 def domain_classifier(data, epochs: int = 4, batch_size: int = 32, seed: int = 0, device=None) -> DomainClassifier:
