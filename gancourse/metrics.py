@@ -274,13 +274,18 @@ class DomainClassifier(nn.Module):
 
 
 @torch.no_grad()
-def share_of_positive_logits(classifier: nn.Module, images: torch.Tensor, batch_size: int = 256) -> float:
-    """The share of `images` to which a one-logit classifier gives a logit above 0, in eval mode, batch by batch."""
+def logits_of(classifier: nn.Module, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+    """A one-logit classifier's logits for `images` [N], in eval mode, batch by batch, on the CPU."""
     device = next(classifier.parameters()).device
     with evaluating(classifier):
-        logits = torch.cat([classifier(images[i:i + batch_size].to(device)).cpu()
-                            for i in range(0, len(images), batch_size)])
-    return (logits > 0).float().mean().item()
+        return torch.cat([classifier(images[i:i + batch_size].to(device)).cpu()
+                          for i in range(0, len(images), batch_size)])
+
+
+def share_of_positive_logits(classifier: nn.Module, images: torch.Tensor, batch_size: int = 256,
+                             threshold: float = 0.0) -> float:
+    """The share of `images` to which a one-logit classifier gives a logit above `threshold` (0: probability 1/2)."""
+    return (logits_of(classifier, images, batch_size) > threshold).float().mean().item()
 
 
 def domain_classifier(data, epochs: int = 4, batch_size: int = 32, seed: int = 0, device=None) -> DomainClassifier:

@@ -64,3 +64,17 @@ def test_the_detector_shape_and_size():
     assert detector(torch.zeros(5, 1, 28, 28)).shape == (5,)
     parameters = sum(p.numel() for p in detector.parameters())
     assert parameters == (16 * 16 + 16) + (32 * 16 * 16 + 32) + (32 * 49 + 1) == 10_065
+
+
+def test_the_false_alarm_threshold_flags_the_asked_share_of_real_pictures():
+    torch.manual_seed(0)
+    detector = forensics.RealOrGenerated()
+    real = torch.rand(2000, 1, 28, 28) * 2 - 1
+    for rate in (0.05, 0.2):
+        threshold = forensics.false_alarm_threshold(detector, real, rate=rate)
+        assert forensics.share_called_generated(detector, real, threshold) == pytest.approx(rate, abs=1e-3)
+    # a shift of every logit by 3 (a detector's default cut badly placed) moves the threshold with it
+    with torch.no_grad():
+        detector.layers[-1].bias += 3.0
+    assert forensics.share_called_generated(detector, real, forensics.false_alarm_threshold(detector, real, 0.05)) \
+        == pytest.approx(0.05, abs=1e-3)
