@@ -272,6 +272,14 @@ class DomainClassifier(nn.Module):
         """The share of `images` this classifier takes for pictures of Y (logit > 0)."""
         return share_of_positive_logits(self, images, batch_size)
 
+    def probability_of_y(self, images: torch.Tensor, batch_size: int = 256) -> float:
+        """The classifier's mean probability that `images` are pictures of Y.
+
+        Where many pictures sit near the classifier's fence (logit about 0), the share taken for Y
+        jumps between 0% and 100% on a small difference; the mean probability shows how near they sit.
+        """
+        return torch.sigmoid(logits_of(self, images, batch_size)).mean().item()
+
 
 @torch.no_grad()
 def logits_of(classifier: nn.Module, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:

@@ -53,6 +53,33 @@ def image_grid(images: torch.Tensor, nrow: int = 8, title=None, ax=None, value_r
     _finish(ax, own, title)
 
 
+def labelled_grid(columns: dict, title=None, ax=None, value_range=None, row_labels=None, width: int = 14) -> None:
+    """Pictures side by side, one column per entry of `columns` ({name: images [N, C, H, W]}), each
+    column's name written above it (and each row's, when given, to its left).
+
+    A figure that puts different runs or settings next to each other names them in the figure
+    itself, where a reader looks, not in a printed line or a title to decode.
+    """
+    import textwrap
+
+    names = list(columns)
+    n = min(len(images) for images in columns.values())
+    stacked = torch.stack([columns[name][:n].detach().float().cpu() for name in names], dim=1).flatten(0, 1)
+    picture = grid_image(stacked, nrow=len(names), value_range=value_range)
+    cell_height, cell_width = stacked.shape[2] + 2, stacked.shape[3] + 2  # make_grid's padding of 2
+    ax, own = _axes(ax, (min(1.6 * len(names) + 0.8, 12), min(1.6 * n + 0.9, 12)))
+    ax.imshow(picture, cmap="gray" if picture.shape[2] == 1 else None, interpolation="nearest")
+    wrapped = [textwrap.fill(str(name), width) for name in names]
+    for i, name in enumerate(wrapped):
+        ax.text(1 + (i + 0.5) * cell_width, -2, name, ha="center", va="bottom", fontsize=8)
+    for j, label in enumerate(row_labels or []):
+        ax.text(-3, 1 + (j + 0.5) * cell_height, str(label), ha="right", va="center", fontsize=8)
+    ax.axis("off")
+    if title:  # above the column names: about 11 points a line of them
+        ax.set_title(title, pad=11 * max(name.count("\n") + 1 for name in wrapped) + 6)
+    _finish(ax, own)
+
+
 def reconstructions(originals: torch.Tensor, reconstructed: torch.Tensor, n: int = 10, title=None, ax=None) -> None:
     """Originals (top row) above their reconstructions (bottom row)."""
     n = min(n, len(originals))

@@ -175,6 +175,12 @@ def test_the_domain_classifier_tells_the_stand_ins_domains_apart_and_leaves_the_
     assert torch.equal(torch.get_rng_state(), before)
     assert judge.share_taken_for_y(test.domain_a.tensors()) < 0.1
     assert judge.share_taken_for_y(test.domain_b.tensors()) > 0.9
+    # the mean probability agrees with the shares, and lies between them for a half-and-half mixture
+    p_x, p_y = judge.probability_of_y(test.domain_a.tensors()), judge.probability_of_y(test.domain_b.tensors())
+    assert p_x < 0.3 and p_y > 0.7
+    mixture = torch.cat([test.domain_a.tensors()[:32], test.domain_b.tensors()[:32]])
+    assert judge.probability_of_y(mixture) == pytest.approx((judge.probability_of_y(mixture[:32])
+                                                             + judge.probability_of_y(mixture[32:])) / 2, abs=1e-5)
     assert len(train.domain_a) == 200 and len(test.domain_b) == 64
 
 

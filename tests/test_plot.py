@@ -102,3 +102,17 @@ def test_nearest_neighbours_finds_the_training_twin():
     assert distances[1].item() == 0.0, "an exact twin is at distance 0 on every CPU"
     assert distances[0].item() == pytest.approx(0.06, abs=1e-4)  # 36 pixels off by 0.01
     plt.close("all")
+
+
+def test_labelled_grid_writes_each_column_s_name_over_its_pictures():
+    columns = {"real": torch.full((2, 1, 8, 8), 1.0), "lambda 10": torch.full((3, 1, 8, 8), -1.0)}
+    fig, ax = plt.subplots()
+    plot.labelled_grid(columns, ax=ax, row_labels=["a", "b"])
+    texts = {t.get_text(): t.get_position() for t in ax.texts}
+    assert set(texts) == {"real", "lambda 10", "a", "b"}
+    assert texts["real"][0] < texts["lambda 10"][0] and texts["a"][1] < texts["b"][1]
+    picture = ax.images[0].get_array()
+    assert picture.shape[:2] == (2 + 2 * 10, 2 + 2 * 10)  # two rows (the shorter column's length), two columns
+    column_of_real = picture[2:10, 2:10]
+    assert float(column_of_real.min()) == 1.0  # the first column holds the first entry's pictures
+    plt.close(fig)
