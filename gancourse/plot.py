@@ -53,9 +53,10 @@ def image_grid(images: torch.Tensor, nrow: int = 8, title=None, ax=None, value_r
     _finish(ax, own, title)
 
 
-def labelled_grid(columns: dict, title=None, ax=None, value_range=None, row_labels=None, width: int = 14) -> None:
-    """Pictures side by side, one column per entry of `columns` ({name: images [N, C, H, W]}), each
-    column's name written above it (and each row's, when given, to its left).
+def labelled_grid(columns: dict, title=None, ax=None, value_range=None, row_labels=None, width: int = 14,
+                  block: int = 1) -> None:
+    """Pictures side by side, one block of `block` columns per entry of `columns` ({name: images [N, C, H, W]}),
+    each entry's name written above its block (and each row's label, when given, to its left).
 
     A figure that puts different runs or settings next to each other names them in the figure
     itself, where a reader looks, not in a printed line or a title to decode.
@@ -63,15 +64,19 @@ def labelled_grid(columns: dict, title=None, ax=None, value_range=None, row_labe
     import textwrap
 
     names = list(columns)
-    n = min(len(images) for images in columns.values())
-    stacked = torch.stack([columns[name][:n].detach().float().cpu() for name in names], dim=1).flatten(0, 1)
-    picture = grid_image(stacked, nrow=len(names), value_range=value_range)
+    rows = min(len(images) for images in columns.values()) // block
+    if rows == 0:
+        raise ValueError(f"every entry needs at least block={block} pictures; the smallest has "
+                         f"{min(len(images) for images in columns.values())}.")
+    blocks = [columns[name][:rows * block].detach().float().cpu() for name in names]  # each [rows * block, C, H, W]
+    stacked = torch.stack([b.view(rows, block, *b.shape[1:]) for b in blocks], dim=1).flatten(0, 2)
+    picture = grid_image(stacked, nrow=len(names) * block, value_range=value_range)
     cell_height, cell_width = stacked.shape[2] + 2, stacked.shape[3] + 2  # make_grid's padding of 2
-    ax, own = _axes(ax, (min(1.6 * len(names) + 0.8, 12), min(1.6 * n + 0.9, 12)))
+    ax, own = _axes(ax, (min(1.6 * len(names) * block + 0.8, 12), min(1.6 * rows + 0.9, 12)))
     ax.imshow(picture, cmap="gray" if picture.shape[2] == 1 else None, interpolation="nearest")
-    wrapped = [textwrap.fill(str(name), width) for name in names]
+    wrapped = [textwrap.fill(str(name), width * block) for name in names]
     for i, name in enumerate(wrapped):
-        ax.text(1 + (i + 0.5) * cell_width, -2, name, ha="center", va="bottom", fontsize=8)
+        ax.text(1 + (i + 0.5) * block * cell_width, -2, name, ha="center", va="bottom", fontsize=8)
     for j, label in enumerate(row_labels or []):
         ax.text(-3, 1 + (j + 0.5) * cell_height, str(label), ha="right", va="center", fontsize=8)
     ax.axis("off")

@@ -116,3 +116,15 @@ def test_labelled_grid_writes_each_column_s_name_over_its_pictures():
     column_of_real = picture[2:10, 2:10]
     assert float(column_of_real.min()) == 1.0  # the first column holds the first entry's pictures
     plt.close(fig)
+
+
+def test_labelled_grid_in_blocks_keeps_each_entry_s_pictures_under_its_name():
+    columns = {"A": torch.full((4, 1, 4, 4), 1.0), "B": torch.full((4, 1, 4, 4), -1.0)}
+    fig, ax = plt.subplots()
+    plot.labelled_grid(columns, ax=ax, block=2)
+    picture = ax.images[0].get_array()
+    assert picture.shape[:2] == (2 + 2 * 6, 2 + 4 * 6)  # 2 rows of 2 + 2 columns
+    cells = [picture[2:6, x:x + 4] for x in (2, 8, 14, 20)]  # the first row's four pictures (padding 2)
+    assert [float(c.mean()) for c in cells] == [1.0, 1.0, 0.0, 0.0]  # A's block, then B's
+    assert ax.texts[0].get_position()[0] < 14 < ax.texts[1].get_position()[0]
+    plt.close(fig)
