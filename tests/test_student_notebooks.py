@@ -46,11 +46,11 @@ def test_each_exercise_is_where_the_student_version_fails(name):
     client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
                                      resources={"metadata": {"path": str(ROOT / "notebooks")}})
     with client.setup_kernel():
-        index = 0
+        start = 0
         for k, exercise in enumerate(exercises):
             check_cell = exercise + 1
-            assert "checks.check_" in nb.cells[check_cell].source, f"{name}: exercise {k + 1} has no check cell after it"
-            for index in range(index, exercise):
+            assert "checks.check_" in nb.cells[check_cell].source, f"{name}: exercise {k + 1} has no check after it"
+            for index in range(start, exercise):
                 if nb.cells[index].cell_type == "code":
                     error = run(client, nb, index)
                     assert error is None, f"{where(name, index, k)} failed with {error.ename}: {error.evalue}"
@@ -63,4 +63,4 @@ def test_each_exercise_is_where_the_student_version_fails(name):
                 nb.cells[solved].outputs = []
                 error = run(client, nb, solved)
                 assert error is None, f"{name}: exercise {k + 1} solved, cell {solved} failed with {error.ename}"
-            index = check_cell + 1
+            start = check_cell + 1
