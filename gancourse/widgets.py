@@ -10,13 +10,17 @@ RESPONSIVE_MS per frame renders when the slider is released instead, so the pict
 behind the hand (`continuous_update=False`, chosen per model from a timed render).
 """
 
+import base64
+import html
 import time
 
+import IPython.display
 import ipywidgets as widgets
 import torch
 
 from . import latent
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 RESPONSIVE_MS = 50.0
 SINGLE_HEIGHT = 168  # pixels on screen for the large picture
 STRIP_WIDTH = 760  # at most, for a row of pictures
@@ -33,8 +37,36 @@ class Explorer(widgets.VBox):
         self.render_ms = render_ms  # the timed render that chose continuous_update
 
     def __repr__(self):
-        # What a notebook shows where no widget can render (a saved file on GitHub, a closed kernel).
         return f"<{self.name}: a live explorer; run this cell in JupyterLab or Colab to use its sliders>"
+
+    def static_picture(self) -> bytes:
+        """The PNG a page without widgets shows instead: the strip of pictures where there is one, else the picture."""
+        return (self.strip.value if self.strip is not None and self.strip.value else self.image.value)
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget's view for a frontend with widgets, and for every other reader (a notebook on GitHub, nbconvert,
+        a kernel that has stopped) the explorer's first picture with one line saying what it is.
+
+        A frontend that renders widgets ranks the widget's view first; one that cannot falls back to the
+        HTML (the picture and the line), then to the PNG alone, then to the text.
+        """
+        picture = base64.b64encode(self.static_picture()).decode()
+        line = (f"{self.name}: a still of its first view; run this cell in JupyterLab or Colab to use its "
+                "sliders and buttons")
+        bundle = {
+            "text/plain": repr(self),
+            "image/png": picture,
+            "text/html": f'<img src="data:image/png;base64,{picture}"/><br><em>{html.escape(line)}</em>',
+        }
+        if self._view_name is not None:  # a live widget: the frontend draws it from its model
+            bundle[WIDGET_VIEW] = {"version_major": 2, "version_minor": 0, "model_id": self._model_id}
+        return bundle
+
+    if hasattr(widgets.DOMWidget, "_ipython_display_"):  # ipywidgets 7 displays itself; IPython asks it first
+        def _ipython_display_(self, **kwargs):
+            IPython.display.display(self._repr_mimebundle_(), raw=True)
+            if self._view_name is not None:
+                self._handle_displayed(**kwargs)
 
 
 def _scale(picture, strip: bool) -> int:

@@ -3,9 +3,11 @@
 These run under whichever ipywidgets is installed: 8 in the course's venv, 7.7.1 on Colab.
 """
 
+import base64
 import io
 import time
 
+import IPython.display
 import ipywidgets
 import numpy as np
 import pytest
@@ -202,3 +204,33 @@ def test_explorers_are_widgets_the_notebook_can_show():
 
 def test_a_saved_notebook_shows_what_the_output_is():
     assert repr(widgets.latent_sliders(VAE(latent_dim=2))).startswith("<latent_sliders: a live explorer; run this cell")
+
+
+def test_a_page_without_widgets_shows_a_still_of_the_explorer_and_one_line_on_what_it_is():
+    import nbconvert
+    import nbformat
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+
+    explorer = widgets.interpolate(VAE(latent_dim=2), steps=6)
+    shell, published = InteractiveShell.instance(), []
+
+    class Capture(DisplayPublisher):
+        def publish(self, data, metadata=None, **kwargs):
+            published.append(data)
+
+    shell.display_pub = Capture()
+    try:
+        IPython.display.display(explorer)  # as a cell's last line shows it, with ipywidgets 7 or 8
+    finally:
+        InteractiveShell.clear_instance()
+    (bundle,) = published
+    assert bundle[widgets.WIDGET_VIEW]["model_id"] == explorer.model_id  # a frontend with widgets draws the widget
+    assert base64.b64decode(bundle["image/png"]) == explorer.strip.value  # the still: the strip of pictures
+    # nbconvert, like every page without the widget's state, falls back to the still and its line
+    cell = nbformat.v4.new_code_cell("widgets.interpolate(vae)", outputs=[
+        nbformat.v4.new_output("display_data", data=bundle)])
+    page, _ = nbconvert.HTMLExporter().from_notebook_node(nbformat.v4.new_notebook(cells=[cell]))
+    assert f'src="data:image/png;base64,{bundle["image/png"]}"' in page
+    assert "interpolate: a still of its first view; run this cell in JupyterLab or Colab" in page
+    assert "a live explorer" not in page
