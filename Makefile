@@ -11,7 +11,7 @@ ARGS   ?=
 # Jupyter refuses to start as root unless told; containers and the course machines run as root.
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test build check bench lint clean
+.PHONY: lab test test-latest build check bench lint clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,27 @@ lab: $(STAMP)  ## set up, then open JupyterLab on the student notebooks (ARGS=--
 
 test: $(STAMP)  ## set up, then the whole suite: unit tests, nbval on solutions/, drift and exercise checks
 	$(PY) -m pytest $(ARGS)
+
+# test-latest: the newest releases the registry serves, in a venv of their own, before a term. PIP_CONFIG_FILE=/dev/null
+# keeps a site-wide pip cap (the course machines pin torch to what lies on their disk) from holding them back; override
+# LATEST_PIP_ENV= to keep your pip configuration. LATEST_PACKAGES= pins a set instead (Colab's, say) and LATEST_PYTHON
+# picks the interpreter. The browser test needs the newest JupyterLab's widgets, so it runs only with ipywidgets 8.
+LATEST          ?= .venv-latest
+LATEST_PYTHON   ?= $(PYTHON)
+LATEST_PACKAGES ?= torch torchvision ipywidgets jupyterlab nbval
+LATEST_PIP_ENV  ?= PIP_CONFIG_FILE=/dev/null
+LATEST_NOTEBOOKS ?= solutions/01_autoencoder.ipynb solutions/09_frontier.ipynb
+
+test-latest:  ## the unit tests and nbval on two notebooks, with the newest torch, torchvision, ipywidgets, jupyterlab, nbval
+	rm -rf $(LATEST)
+	$(LATEST_PYTHON) -m venv $(LATEST)
+	$(LATEST_PIP_ENV) $(LATEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LATEST_PIP_ENV) $(LATEST)/bin/python -m pip install --quiet --upgrade $(LATEST_PACKAGES)
+	$(LATEST_PIP_ENV) $(LATEST)/bin/python -m pip install --quiet -e ".[dev]"
+	$(LATEST)/bin/python -c "from gancourse import versions; versions.report()"
+	$(LATEST)/bin/python -m pytest -p no:cacheprovider --ignore=tests/test_student_notebooks.py \
+		$$($(LATEST)/bin/python -c "import ipywidgets; print('' if ipywidgets.__version__ >= '8' else '--ignore=tests/test_browser.py')") \
+		tests $(LATEST_NOTEBOOKS) $(ARGS)
 
 build: $(STAMP)  ## regenerate notebooks/ (and the README table) from solutions/
 	$(VENV)/bin/gancourse build

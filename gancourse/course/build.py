@@ -34,6 +34,7 @@ def badge(folder: str, name: str) -> str:
 
 def setup_source() -> str:
     return "\n".join([
+        "# NBVAL_IGNORE_OUTPUT",
         "# Set-up. On Colab this installs the course package; locally `make lab` has done it.",
         "# --no-deps keeps Colab's own torch and ipywidgets 7.7.1: replacing either breaks the runtime.",
         "try:",
@@ -43,6 +44,9 @@ def setup_source() -> str:
         "    IN_COLAB = False",
         "if IN_COLAB:",
         f'    %pip install --quiet --no-deps "gancourse @ git+https://github.com/{settings.REPOSITORY}@{settings.BRANCH}"',
+        "from gancourse import versions",
+        "",
+        "versions.report()  # what this runtime has, beside what the course was tested with; warns outside that",
     ])
 
 
