@@ -44,7 +44,7 @@ def render_style_mix(generator, z_a: torch.Tensor, z_b: torch.Tensor, crossover:
     on the codes and the crossover alone, and the caller's random stream is left as it was.
     """
     generator = _style_based(generator)
-    device = latent._device_of(generator)
+    device = latent.device_of(generator)
     a, b = (z.float().to(device).view(1, -1) for z in (z_a, z_b))
     forked = torch.random.fork_rng(devices=[device] if device.type == "cuda" else [])
     with torch.no_grad(), evaluating(generator), forked:

@@ -40,7 +40,7 @@ class LatentModel:
 
     def images(self, z: torch.Tensor, labels=None) -> torch.Tensor:
         """Decode on the model's device in eval mode (BatchNorm must not see a one-image batch); images on the CPU."""
-        device = _device_of(self.model)
+        device = device_of(self.model)
         z = z.to(device=device, dtype=torch.float32)
         with torch.no_grad(), evaluating(self.model):
             if self.n_classes:
@@ -95,7 +95,7 @@ def latent_model(model) -> LatentModel:
     return probe
 
 
-def _device_of(model) -> torch.device:
+def device_of(model) -> torch.device:
     parameter = next(iter(model.parameters()), None) if isinstance(model, torch.nn.Module) else None
     return parameter.device if parameter is not None else torch.device("cpu")
 
@@ -347,7 +347,7 @@ def classifier_direction(
     Returns (direction [latent_dim], fraction of codes that reached `until`).
     """
     lm = latent_model(model)
-    device = _device_of(lm.model)
+    device = device_of(lm.model)
     start = z.detach().to(device).float()
     current = start.clone().requires_grad_(True)
     done = torch.zeros(len(start), dtype=torch.bool, device=device)

@@ -15,6 +15,7 @@ from .autoencoders import (
 from .common import CheckFailed
 from .cyclegan import check_cycle_consistency_loss, check_generators_loss, check_identity_loss
 from .density import check_causal_mask, check_detector_split, check_pixel_nll
+from .diffusion import check_ddpm_loss, check_ddpm_step, check_flow_matching_loss, check_q_sample
 from .frontier import check_adain, check_fade_in, check_self_attention, check_truncated_normal
 from .gan import (
     check_conditional_discriminator,
@@ -37,7 +38,8 @@ from .wgan import (
 )
 
 __all__ = [
-    "CheckFailed", "check_adain", "check_causal_mask", "check_detector_split", "check_pixel_nll",
+    "CheckFailed", "check_adain", "check_causal_mask", "check_ddpm_loss", "check_ddpm_step",
+    "check_flow_matching_loss", "check_q_sample", "check_detector_split", "check_pixel_nll",
     "check_fade_in", "check_self_attention", "check_truncated_normal",
     "check_autoencoder", "check_autoencoder_step", "check_clip_weights",
     "check_conditional_discriminator", "check_conditional_gan_step", "check_conditional_generator",
