@@ -34,6 +34,8 @@ from gancourse.translation_widgets import facade_editor, round_trip
 from gancourse.frontier_widgets import style_mixing_explorer, truncation_explorer
 from gancourse.models.attention import SAGANGenerator
 from gancourse.models.stylegan import StyleGANGenerator
+from gancourse import diffusion, diffusion_widgets
+from gancourse.models.diffusion_unet import DiffusionUNet
 
 torch.manual_seed(0)
 label_map = cmp.colorize(cmp.random_facade(64, torch.Generator().manual_seed(0))).float() / 127.5 - 1
@@ -50,6 +52,9 @@ CELLS = {
                   "torch.rand(4, 3, 64, 64) * 2 - 1, torch.rand(4, 3, 64, 64) * 2 - 1)",
     "truncation_explorer": "truncation_explorer(SAGANGenerator(ngf=16, attention_at=7))",
     "style_mixing_explorer": "style_mixing_explorer(StyleGANGenerator(widths=(16, 16, 8)))",
+    "sampler_explorer": "diffusion_widgets.sampler_explorer(ddpm=DiffusionUNet((8, 16), n_classes=10, patch=2), "
+                        "flow=DiffusionUNet((8, 16), n_classes=10, patch=2), "
+                        "schedule=diffusion.NoiseSchedule.linear())",
 }
 
 
