@@ -55,3 +55,16 @@ def mnist_test_digits(n: int, value_range=(-1, 1)):
     low, high = value_range
     pixels = torch.from_numpy(read_idx(path)[:n].copy()).unsqueeze(1).float() / 255
     return pixels * (high - low) + low, "real MNIST test digits"
+
+
+def adam_trainer(model, loss_of, lr: float = 1e-3):
+    """A call that takes one Adam step on loss_of(model): what the full-mode benchmarks time as a training step."""
+    optimizer = torch.optim.Adam(model.parameters(), lr)
+
+    def step():
+        loss = loss_of(model)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step

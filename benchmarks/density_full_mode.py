@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import seconds_per_call, smoke  # noqa: E402
+from common import adam_trainer, seconds_per_call, smoke  # noqa: E402
 
 from gancourse import losses, steps  # noqa: E402
 from gancourse.forensics import RealOrGenerated  # noqa: E402
@@ -29,18 +29,6 @@ WARM_UP, TIMED = smoke(3, 1), smoke(20, 1)
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 STEPS_PER_EPOCH = 50_000 // 64
 FULL_EPOCHS = {"PixelCNN": 30, "VAE": 30, "DCGAN-28": 20, "detector": 5}
-
-
-def trainer(model, loss_of):
-    optimizer = torch.optim.Adam(model.parameters(), 1e-3)
-
-    def step():
-        loss = loss_of(model)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
-    return step
 
 
 def main() -> int:
@@ -59,10 +47,10 @@ def main() -> int:
         return losses.vae_loss(x_hat, binary, mu, logvar)[0]
 
     runs = {
-        "PixelCNN": trainer(pixelcnn, lambda m: losses.bernoulli_nll(m(binary), binary).mean()),
-        "VAE": trainer(VAE().to(DEVICE), negative_elbo),
+        "PixelCNN": adam_trainer(pixelcnn, lambda m: losses.bernoulli_nll(m(binary), binary).mean()),
+        "VAE": adam_trainer(VAE().to(DEVICE), negative_elbo),
         "DCGAN-28": lambda: steps.gan_step(generator, discriminator, g_optimizer, d_optimizer, [grey], device=DEVICE),
-        "detector": trainer(RealOrGenerated().to(DEVICE),
+        "detector": adam_trainer(RealOrGenerated().to(DEVICE),
                             lambda m: F.binary_cross_entropy_with_logits(m(grey), labels)),
     }
     print(f"device: {DEVICE}; {TIMED} timed steps after {WARM_UP} warm-up steps each")

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import seconds_per_call, smoke  # noqa: E402
+from common import adam_trainer, seconds_per_call, smoke  # noqa: E402
 
 from gancourse import diffusion, flow_matching, steps  # noqa: E402
 from gancourse.data.ring import ring_of_gaussians  # noqa: E402
@@ -33,18 +33,6 @@ WIDTHS = smoke((64, 128, 128), (16, 32, 32))
 DIFFUSION_STEPS, GAN_STEPS, TOY_STEPS = 15_000, 10_000, 3_000
 N_SAMPLES = smoke(1000, 4)
 SWEEPS = {"DDIM": [1000, 250, 50, 20, 10], "flow, Euler": [50, 20, 10, 5, 2]}
-
-
-def optimised(model, loss_of):
-    optimizer = torch.optim.Adam(model.parameters(), 1e-3)
-
-    def step():
-        loss = loss_of(model)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
-    return step
 
 
 def main() -> int:
@@ -63,12 +51,12 @@ def main() -> int:
         gans[name] = (lambda g=g, d=d, o=optimizers, b=batch, c=classes:
                       steps.gan_step(g, d, *o, b, conditional=bool(c), device=DEVICE))
     training = {
-        "DDPM U-Net": (optimised(ddpm, lambda m: diffusion.ddpm_loss(m, schedule, digits, labels)), DIFFUSION_STEPS),
-        "flow-matching U-Net": (optimised(flow, lambda m: flow_matching.flow_matching_loss(m, digits, labels)),
+        "DDPM U-Net": (adam_trainer(ddpm, lambda m: diffusion.ddpm_loss(m, schedule, digits, labels)), DIFFUSION_STEPS),
+        "flow-matching U-Net": (adam_trainer(flow, lambda m: flow_matching.flow_matching_loss(m, digits, labels)),
                                 DIFFUSION_STEPS),
         "DCGAN-28": (gans["DCGAN-28"], GAN_STEPS),
         "conditional GAN": (gans["conditional GAN"], GAN_STEPS),
-        "toy MLP (three runs)": (optimised(toy, lambda m: diffusion.ddpm_loss(
+        "toy MLP (three runs)": (adam_trainer(toy, lambda m: diffusion.ddpm_loss(
             m, schedule, ring_of_gaussians(256).to(DEVICE))), 3 * TOY_STEPS),
     }
     print(f"device: {DEVICE}; {TIMED} timed steps after {WARM_UP} warm-up steps each")

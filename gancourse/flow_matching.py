@@ -54,29 +54,37 @@ def flow_matching_loss(model, x1: torch.Tensor, labels=None, x0=None) -> torch.T
     return F.mse_loss(model(interpolant(x0, x1, t), t * TIME_SCALE, labels), target_velocity(x0, x1))
 
 
-def _velocity(model, x, t: float, labels, guidance):
-    return guided(model, x, torch.full((len(x),), t * TIME_SCALE, device=x.device), labels, guidance)
-
-
-def _check_steps(steps: int) -> None:
+def _integrate(model, shape, steps: int, labels, guidance, rng, x0, trajectory: bool, advance):
+    """x from noise (or x0) at t = 0 to t = 1 in `steps` steps of advance(velocity, x, t, dt); with trajectory=True
+    also the steps + 1 states (on the CPU)."""
     if steps < 1:
         raise ValueError(f"steps={steps}: integrating from t = 0 to 1 takes at least one step.")
+    device = device_of(model)
+    x = start_noise(shape, rng, device, x0)
+    labels = labels_for(labels, len(x), device)
+
+    def velocity(point, t):
+        return guided(model, point, torch.full((len(point),), t * TIME_SCALE, device=device), labels, guidance)
+
+    states = [x.cpu()] if trajectory else None
+    for i in range(steps):
+        x = advance(velocity, x, i / steps, 1 / steps)
+        if trajectory:
+            states.append(x.cpu())
+    return (x, torch.stack(states)) if trajectory else x
 
 
 @torch.no_grad()
 def euler_sample(model, shape, steps: int = 20, labels=None, guidance=None, rng=None, x0=None,
                  trajectory: bool = False):
     """Integrate dx/dt = v_theta(x, t) from noise (t = 0) to t = 1 with `steps` Euler steps of 1 / steps."""
-    _check_steps(steps)
-    device = device_of(model)
-    x = start_noise(shape, rng, device, x0)
-    labels = labels_for(labels, len(x), device)
-    states = [x.cpu()] if trajectory else None
-    for i in range(steps):
-        x = x + _velocity(model, x, i / steps, labels, guidance) / steps
-        if trajectory:
-            states.append(x.cpu())
-    return (x, torch.stack(states)) if trajectory else x
+    return _integrate(model, shape, steps, labels, guidance, rng, x0, trajectory,
+                      lambda velocity, x, t, dt: x + velocity(x, t) * dt)
+
+
+def _heun(velocity, x, t, dt):
+    v = velocity(x, t)
+    return x + (v + velocity(x + v * dt, t + dt)) * dt / 2
 
 
 @torch.no_grad()
@@ -84,16 +92,4 @@ def heun_sample(model, shape, steps: int = 10, labels=None, guidance=None, rng=N
                 trajectory: bool = False):
     """Heun's method: an Euler step, the velocity again where it lands, the step redone with the average.
     Two network calls a step, second-order accurate."""
-    _check_steps(steps)
-    device = device_of(model)
-    x = start_noise(shape, rng, device, x0)
-    labels = labels_for(labels, len(x), device)
-    states = [x.cpu()] if trajectory else None
-    for i in range(steps):
-        t, t_next = i / steps, (i + 1) / steps
-        v = _velocity(model, x, t, labels, guidance)
-        predicted = x + v / steps
-        x = x + (v + _velocity(model, predicted, t_next, labels, guidance)) / (2 * steps)
-        if trajectory:
-            states.append(x.cpu())
-    return (x, torch.stack(states)) if trajectory else x
+    return _integrate(model, shape, steps, labels, guidance, rng, x0, trajectory, _heun)
