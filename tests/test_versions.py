@@ -32,7 +32,7 @@ def test_the_report_is_one_line_and_warns_only_outside(capsys, monkeypatch):
         warnings.simplefilter("error")
         versions.report()
     line = capsys.readouterr().out
-    assert line.count("\n") == 1 and line.startswith("gancourse: Python 3.11, torch 2.11")
+    assert line.count("\n") == 1 and line.startswith("gancourse: Python 3.10, torch 2.11")
     monkeypatch.setattr(versions, "installed", lambda: {**inside, "torch": "3.0.0"})
     with pytest.warns(versions.UntestedVersionWarning, match="torch 3.0.0 is newer"):
         versions.report()
