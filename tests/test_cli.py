@@ -53,6 +53,21 @@ def test_execute_runs_a_notebook_in_quick_mode_and_keeps_its_outputs(tmp_path, c
     assert "executed in quick mode" in capsys.readouterr().out
 
 
+def test_a_relative_data_folder_means_the_one_beside_where_the_command_was_typed(tmp_path, monkeypatch, capsys):
+    # the kernel runs in the notebook's folder: there `shared/data` would name solutions/shared/data
+    (tmp_path / "shared" / "data").mkdir(parents=True)
+    (tmp_path / "solutions").mkdir()
+    path = tmp_path / "solutions" / "01_data.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from gancourse import config\nprint(config.data_dir())")]
+    nbformat.write(nb, path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GANCOURSE_DATA_DIR", "shared/data")
+    assert main(["execute", "solutions/01_data.ipynb"]) == 0
+    assert nbformat.read(path, as_version=4).cells[0].outputs[0].text == f"{(tmp_path / 'shared' / 'data').resolve()}\n"
+    assert main(["check", "--root", str(tmp_path)]) == 0  # nbval's kernel finds the same folder
+
+
 def test_check_with_a_seed_offset_fails_on_a_verdict_that_depends_on_the_seed(tmp_path):
     (tmp_path / "solutions").mkdir()
     path = tmp_path / "solutions" / "01_seeded.ipynb"

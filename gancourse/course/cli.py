@@ -36,10 +36,19 @@ def cmd_build(args) -> int:
     return 0
 
 
+def with_absolute_data_dir(env) -> dict:
+    """env with a relative GANCOURSE_DATA_DIR made absolute from where the command was typed: every kernel runs
+    in its notebook's folder, where `../shared/data` would name another folder."""
+    env = dict(env)
+    if env.get("GANCOURSE_DATA_DIR"):
+        env["GANCOURSE_DATA_DIR"] = str(Path(env["GANCOURSE_DATA_DIR"]).expanduser().absolute())
+    return env
+
+
 def cmd_check(args) -> int:
     root = _root(args.root)
     paths = args.notebooks or sorted((root / "solutions").glob("[0-9][0-9]_*.ipynb"))
-    env = dict(os.environ)
+    env = with_absolute_data_dir(os.environ)
     if args.full:
         env.pop("GANCOURSE_QUICK", None)
     else:
@@ -56,7 +65,7 @@ def execute_notebook(path: Path) -> float:
     import nbclient
     import nbformat
 
-    os.environ["GANCOURSE_QUICK"] = "1"  # the kernel inherits it
+    os.environ.update(with_absolute_data_dir(os.environ), GANCOURSE_QUICK="1")  # the kernel inherits them
     nb = nbformat.read(path, as_version=4)
     started = time.perf_counter()
     nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
