@@ -76,20 +76,36 @@ def _device_of(networks: dict) -> torch.device:
     return next(next(iter(networks.values())).parameters()).device
 
 
-class AutoencoderCodes(Family):
-    """Lecture 1: the convolutional autoencoder, decoding codes drawn from each code number's mean and spread."""
+class OneNetwork(Family):
+    """A family of one network, "model", trained with Adam(1e-3) on its lecture's loss(model, x), named loss_name."""
 
-    name, lecture, checkpoint, key = "autoencoder, random codes", 1, "01_conv_autoencoder.pt", "model"
-    net = "model"
+    key = net = "model"
     lr = 1e-3
-
-    def networks(self, full):
-        return {"model": ConvAutoencoder()}
+    loss_name = "loss"
 
     def optimizers(self, networks):
         return {"optimizer": torch.optim.Adam(networks["model"].parameters(), self.lr)}
 
+    def loss(self, model, x) -> torch.Tensor:
+        raise NotImplementedError
+
     def step(self, networks, optimizers, batch):
+        loss = self.loss(networks["model"], batch[0].to(_device_of(networks)))
+        optimizers["optimizer"].zero_grad()
+        loss.backward()
+        optimizers["optimizer"].step()
+        return {self.loss_name: loss}
+
+
+class AutoencoderCodes(OneNetwork):
+    """Lecture 1: the convolutional autoencoder, decoding codes drawn from each code number's mean and spread."""
+
+    name, lecture, checkpoint = "autoencoder, random codes", 1, "01_conv_autoencoder.pt"
+
+    def networks(self, full):
+        return {"model": ConvAutoencoder()}
+
+    def step(self, networks, optimizers, batch):  # lecture 1's own step
         return steps.autoencoder_step(networks["model"], optimizers["optimizer"], batch, _device_of(networks))
 
     @torch.no_grad()
@@ -100,28 +116,19 @@ class AutoencoderCodes(Family):
             return model.decode(z.to(_device_of(networks))).clamp(-1, 1).cpu()
 
 
-class VAEFamily(Family):
+class VAEFamily(OneNetwork):
     """Lecture 10's VAE (784 -> 400 -> 20) on binarised digits: z ~ N(0, I), its Bernoulli means as grey levels."""
 
-    name, lecture, checkpoint, key, data = "VAE", 10, "10_vae.pt", "model", "binary"
-    net = "model"
-    lr = 1e-3
+    name, lecture, checkpoint, data = "VAE", 10, "10_vae.pt", "binary"
+    loss_name = "negative ELBO"
     k = 200  # importance samples of the L_k bound
 
     def networks(self, full):
         return {"model": VAE()}
 
-    def optimizers(self, networks):
-        return {"optimizer": torch.optim.Adam(networks["model"].parameters(), self.lr)}
-
-    def step(self, networks, optimizers, batch):
-        vae, x = networks["model"], batch[0].to(_device_of(networks))
+    def loss(self, vae, x):
         x_hat, mu, logvar = vae(x)
-        loss = losses.vae_loss(x_hat, x, mu, logvar)[0] / len(x)  # the negative ELBO, nats per digit
-        optimizers["optimizer"].zero_grad()
-        loss.backward()
-        optimizers["optimizer"].step()
-        return {"negative ELBO": loss}
+        return losses.vae_loss(x_hat, x, mu, logvar)[0] / len(x)  # the negative ELBO, nats per digit
 
     @torch.no_grad()
     def sample(self, networks, n, rng):
@@ -219,26 +226,17 @@ class StyleGAN(Family):
                 "D": DCGANDiscriminator(ndf=64 if full else 32, channels=1, image_size=28)}
 
 
-class PixelCNNFamily(Family):
+class PixelCNNFamily(OneNetwork):
     """Lecture 10's PixelCNN on binarised digits: drawn pixel by pixel, its exact log-likelihood."""
 
-    name, lecture, checkpoint, key, data = "PixelCNN", 10, "10_pixelcnn.pt", "model", "binary"
-    net = "model"
-    lr = 1e-3
+    name, lecture, checkpoint, data = "PixelCNN", 10, "10_pixelcnn.pt", "binary"
+    loss_name = "nll"
 
     def networks(self, full):
         return {"model": PixelCNN(hidden=32 if full else 16)}
 
-    def optimizers(self, networks):
-        return {"optimizer": torch.optim.Adam(networks["model"].parameters(), self.lr)}
-
-    def step(self, networks, optimizers, batch):
-        pixelcnn, x = networks["model"], batch[0].to(_device_of(networks))
-        loss = -pixelcnn.log_likelihood(x).mean()
-        optimizers["optimizer"].zero_grad()
-        loss.backward()
-        optimizers["optimizer"].step()
-        return {"nll": loss}
+    def loss(self, pixelcnn, x):
+        return -pixelcnn.log_likelihood(x).mean()
 
     @torch.no_grad()
     def sample(self, networks, n, rng):
